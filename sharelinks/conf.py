@@ -1,0 +1,49 @@
+"""The app's settings: SHARELINKS_<NAME> from Django settings over documented defaults."""
+
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings as django_settings
+from django.core.exceptions import ImproperlyConfigured
+
+DEFAULTS: dict[str, Any] = {
+    # Absolute origin of the short links shown to staff and mailed to recipients
+    # ("https://files.example.com"); empty means "the host of the current request".
+    "BASE_URL": "",
+    # Lifetime in seconds of the URL presigned on each click. It only has to last from the
+    # redirect to the first byte, so seconds are plenty; SigV4 caps it at 604800 (7 days).
+    "URL_TTL": 60,
+    # How long a new share lives when staff do not say, and the most any share may live.
+    "DEFAULT_LIFETIME": timedelta(days=7),
+    "MAX_LIFETIME": timedelta(days=90),
+    # Where uploads land in the bucket: <prefix><random>/<original name>.
+    "UPLOAD_PREFIX": "shares/",
+    # Unknown or malformed codes one network (/24, /48) may try per window before every
+    # link answers 429 for it; a person mistyping a link never gets near this.
+    "GUESS_LIMIT": 30,
+    "GUESS_WINDOW": 600,
+    # How many reverse proxies (load balancers) append to X-Forwarded-For in front of the
+    # app; 0 trusts only REMOTE_ADDR. The client is the entry that many places from the end.
+    "PROXY_COUNT": 0,
+    # Longest user agent kept on a click row; the rest is cut, never rejected.
+    "USER_AGENT_MAX_LENGTH": 256,
+}
+
+SIGV4_MAX_EXPIRES = 604800
+
+
+class AppSettings:
+    """Attribute access to SHARELINKS_* settings, read on each access so tests can override."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in DEFAULTS:
+            raise AttributeError(f"SHARELINKS_{name} is not a sharelinks setting")
+        value = getattr(django_settings, f"SHARELINKS_{name}", DEFAULTS[name])
+        if name == "URL_TTL" and not (isinstance(value, int) and 1 <= value <= SIGV4_MAX_EXPIRES):
+            raise ImproperlyConfigured(
+                f"SHARELINKS_URL_TTL={value!r}: use whole seconds from 1 to {SIGV4_MAX_EXPIRES}"
+            )
+        return value
+
+
+app_settings = AppSettings()

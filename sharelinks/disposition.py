@@ -1,0 +1,31 @@
+"""Content-Disposition for downloads, per RFC 6266 with RFC 5987 for non-ASCII names."""
+
+import unicodedata
+from urllib.parse import quote
+
+# Characters a quoted-string fallback cannot carry safely in every browser.
+_UNSAFE_FALLBACK = set('"\\/%;')
+
+
+def ascii_fallback(filename: str) -> str:
+    """An ASCII approximation of filename for clients that ignore filename*.
+
+    Accents are stripped (é -> e) and anything still non-ASCII or unsafe becomes "_", so
+    the extension survives and the file still opens with the right program.
+    """
+    decomposed = unicodedata.normalize("NFKD", filename)
+    chars = []
+    for char in decomposed:
+        if unicodedata.combining(char):
+            continue
+        if char.isascii() and char.isprintable() and char not in _UNSAFE_FALLBACK:
+            chars.append(char)
+        else:
+            chars.append("_")
+    return "".join(chars).strip() or "download"
+
+
+def content_disposition(filename: str) -> str:
+    """`attachment; filename="<ASCII>"; filename*=UTF-8''<percent-encoded UTF-8>`."""
+    name = "".join(ch for ch in filename if ch.isprintable()) or "download"
+    return f"attachment; filename=\"{ascii_fallback(name)}\"; filename*=UTF-8''{quote(name, safe='')}"

@@ -1,0 +1,284 @@
+"""Everything that changes shares or answers a click; views, admin, commands and tasks call it."""
+
+import ipaddress
+import logging
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from typing import IO
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from sharelinks import s3
+from sharelinks.conf import app_settings
+from sharelinks.models import Click, ClickOutcome, Share, ShareStatus
+
+logger = logging.getLogger(__name__)
+
+FILENAME_MAX_LENGTH = 255
+
+
+def share_url(share: Share, request: HttpRequest | None = None) -> str:
+    """The absolute short link, from SHARELINKS_BASE_URL or else the current request."""
+    base = app_settings.BASE_URL.rstrip("/")
+    if base:
+        return base + share.path
+    if request is not None:
+        return request.build_absolute_uri(share.path)
+    raise ImproperlyConfigured(
+        "SHARELINKS_BASE_URL is not set, so no absolute link can be made outside a request: "
+        "set it to the public origin, e.g. https://files.example.com"
+    )
+
+
+def expiry_validate(expires_at: datetime, *, now: datetime | None = None) -> None:
+    """Refuse an expiry in the past or beyond SHARELINKS_MAX_LIFETIME from now."""
+    now = now or timezone.now()
+    if expires_at <= now:
+        raise ValidationError(
+            _("The expiry must be in the future."), code="expiry_past", params={"field": "expires_at"}
+        )
+    latest = now + app_settings.MAX_LIFETIME
+    if expires_at > latest:
+        raise ValidationError(
+            _("A share may live at most %(days)s days, so it must expire by %(latest)s."),
+            code="expiry_too_late",
+            params={"days": app_settings.MAX_LIFETIME.days, "latest": f"{latest:%Y-%m-%d %H:%M %Z}"},
+        )
+
+
+def filename_clean(name: str) -> str:
+    """A download filename without directories or control characters, at most 255 chars."""
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in unicodedata.normalize("NFC", name) if ch.isprintable()).strip()
+    if name in {"", ".", ".."}:
+        raise ValidationError(_("The file name is empty."), code="filename_empty")
+    if len(name) > FILENAME_MAX_LENGTH:
+        stem, dot, ext = name.rpartition(".")
+        if dot and 0 < len(ext) <= 16:  # keep the extension: it decides what opens the file
+            name = stem[: FILENAME_MAX_LENGTH - len(ext) - 1] + "." + ext
+        else:
+            name = name[:FILENAME_MAX_LENGTH]
+    return name
+
+
+def _share_save(
+    *,
+    owner: AbstractBaseUser,
+    bucket: str,
+    key: str,
+    filename: str,
+    info: s3.ObjectInfo,
+    expires_at: datetime | None,
+    max_downloads: int | None,
+    note: str,
+) -> Share:
+    share = Share(
+        owner=owner,
+        bucket=bucket,
+        key=key,
+        filename=filename,
+        content_type=info.content_type,
+        size=info.size,
+        expires_at=expires_at,
+        max_downloads=max_downloads,
+        note=note,
+    )
+    share.full_clean()
+    share.save()
+    logger.info("share %s created by user %s for s3://%s/%s", share.pk, owner.pk, bucket, key)
+    return share
+
+
+def _expiry_or_default(expires_at: datetime | None) -> datetime:
+    expires_at = expires_at or timezone.now() + app_settings.DEFAULT_LIFETIME
+    expiry_validate(expires_at)
+    return expires_at
+
+
+def share_create(
+    *,
+    owner: AbstractBaseUser,
+    key: str,
+    bucket: str | None = None,
+    filename: str | None = None,
+    expires_at: datetime | None = None,
+    max_downloads: int | None = None,
+    note: str = "",
+) -> Share:
+    """Share an object already in S3; it must exist (HEAD), and its size and type are kept."""
+    expires_at = _expiry_or_default(expires_at)
+    bucket = bucket or _default_bucket()
+    try:
+        info = s3.object_head(bucket=bucket, key=key)
+    except s3.StorageError as err:
+        raise ValidationError(str(err), code="storage_error") from err
+    if info is None:
+        raise ValidationError(
+            _("There is no object s3://%(bucket)s/%(key)s."),
+            code="object_missing",
+            params={"bucket": bucket, "key": key},
+        )
+    filename = filename_clean(filename or key)
+    return _share_save(
+        owner=owner,
+        bucket=bucket,
+        key=key,
+        filename=filename,
+        info=info,
+        expires_at=expires_at,
+        max_downloads=max_downloads,
+        note=note,
+    )
+
+
+def share_create_from_upload(
+    *,
+    owner: AbstractBaseUser,
+    content: IO[bytes],
+    filename: str,
+    content_type: str = "",
+    expires_at: datetime | None = None,
+    max_downloads: int | None = None,
+    note: str = "",
+) -> Share:
+    """Upload content under a server-made key (prefix/<random>/<name>) and share it."""
+    expires_at = _expiry_or_default(expires_at)
+    filename = filename_clean(filename)
+    bucket = _default_bucket()
+    key = f"{app_settings.UPLOAD_PREFIX}{secrets.token_urlsafe(12)}/{filename}"
+    try:
+        key = s3.object_upload(
+            bucket=bucket, key=key, content=content, content_type=content_type
+        )
+        info = s3.object_head(bucket=bucket, key=key)
+    except s3.StorageError as err:
+        raise ValidationError(str(err), code="storage_error") from err
+    if info is None:
+        raise ValidationError(_("The upload did not arrive in S3."), code="upload_lost")
+    return _share_save(
+        owner=owner,
+        bucket=bucket,
+        key=key,
+        filename=filename,
+        info=info,
+        expires_at=expires_at,
+        max_downloads=max_downloads,
+        note=note,
+    )
+
+
+def _default_bucket() -> str:
+    if not settings.AWS_STORAGE_BUCKET_NAME:
+        raise ImproperlyConfigured("AWS_STORAGE_BUCKET_NAME is not set: name the bucket to share from")
+    return settings.AWS_STORAGE_BUCKET_NAME
+
+
+def share_revoke(*, share: Share) -> None:
+    """Withdraw a share now; the link answers 410 "withdrawn" from the next click on."""
+    if share.revoked_at is None:
+        share.revoke(timezone.now())
+
+
+def share_reinstate(*, share: Share) -> None:
+    """Undo a revocation."""
+    if share.revoked_at is not None:
+        share.reinstate()
+
+
+def share_extend(*, share: Share, until: datetime) -> None:
+    """Give a share a new expiry (earlier or later); the link stays the same."""
+    expiry_validate(until)
+    share.extend(until)
+
+
+@dataclass(frozen=True)
+class ClickResult:
+    """What the click view needs to answer: a status, the share if known, a URL if active."""
+
+    status: ShareStatus | None  # None: no share has this code
+    share: Share | None = None
+    url: str = ""
+    unavailable: bool = False
+
+
+_REFUSALS = {
+    ShareStatus.EXPIRED: ClickOutcome.EXPIRED,
+    ShareStatus.REVOKED: ClickOutcome.REVOKED,
+    ShareStatus.EXHAUSTED: ClickOutcome.EXHAUSTED,
+}
+
+
+def client_network(ip: str | None) -> str | None:
+    """The client's address truncated to /24 (IPv4) or /48 (IPv6), or None if unparsable."""
+    try:
+        address = ipaddress.ip_address((ip or "").strip())
+    except ValueError:
+        return None
+    if address.version == 6 and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    prefix = 24 if address.version == 4 else 48
+    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False).network_address)
+
+
+def click_resolve(
+    *, code: str, client_ip: str | None, user_agent: str, count: bool = True
+) -> ClickResult:
+    """Look a code up, and for a GET count the download and presign a fresh URL.
+
+    The count is one conditional UPDATE whose WHERE clause repeats the active test, so
+    concurrent clicks can never pass max_downloads: the database serialises the updates and
+    each sees the count left by the one before. A HEAD (count=False) only reports.
+    """
+    share = Share.objects.select_related("owner").filter(code=code).first()
+    if share is None:
+        return ClickResult(status=None)
+    now = timezone.now()
+    status = share.status_at(now)
+    if not count:
+        return ClickResult(status=status, share=share)
+    click = {
+        "client_ip": client_network(client_ip),
+        "user_agent": user_agent[: app_settings.USER_AGENT_MAX_LENGTH],
+    }
+    if status != ShareStatus.ACTIVE:
+        Click.objects.create(share=share, outcome=_REFUSALS[status], **click)
+        return ClickResult(status=status, share=share)
+    try:
+        url = s3.presigned_get_url(
+            bucket=share.bucket,
+            key=share.key,
+            filename=share.filename,
+            content_type=share.content_type,
+            expires_in=app_settings.URL_TTL,
+        )
+    except s3.StorageUnavailable as err:
+        logger.error("share %s: cannot presign: %s", share.pk, err)
+        Click.objects.create(share=share, outcome=ClickOutcome.UNAVAILABLE, **click)
+        return ClickResult(status=status, share=share, unavailable=True)
+    with transaction.atomic():
+        counted = (
+            Share.objects.filter(pk=share.pk)
+            .active(now)
+            .update(download_count=F("download_count") + 1)
+        )
+        if counted:
+            Click.objects.create(share=share, outcome=ClickOutcome.REDIRECTED, **click)
+    if counted:
+        share.download_count += 1
+        return ClickResult(status=ShareStatus.ACTIVE, share=share, url=url)
+    # Another click took the last download (or staff revoked) between lookup and UPDATE.
+    share.refresh_from_db()
+    status = share.status_at(now)
+    if status == ShareStatus.ACTIVE:
+        status = ShareStatus.EXHAUSTED
+    Click.objects.create(share=share, outcome=_REFUSALS[status], **click)
+    return ClickResult(status=status, share=share)

@@ -1,0 +1,31 @@
+"""Slows down code guessing: too many unknown codes from one network get 429 for a while.
+
+128-bit codes cannot be guessed anyway; the limit keeps scanners from filling logs and the
+database with lookups, and answers them cheaply. Counting is per truncated network (the
+same /24 or /48 the click log keeps), in the cache, so it spans all web processes when the
+cache is Redis.
+"""
+
+from django.core.cache import cache
+
+from sharelinks.conf import app_settings
+
+
+def _key(network: str | None) -> str:
+    return f"sharelinks:guesses:{network or 'unknown'}"
+
+
+def guesses_exceeded(network: str | None) -> bool:
+    """True when this network has spent its unknown-code allowance for the window."""
+    return cache.get(_key(network), 0) >= app_settings.GUESS_LIMIT
+
+
+def guess_record(network: str | None) -> None:
+    """Count one unknown or malformed code from this network."""
+    key = _key(network)
+    if cache.add(key, 1, timeout=app_settings.GUESS_WINDOW):
+        return
+    try:
+        cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=app_settings.GUESS_WINDOW)
