@@ -1,0 +1,72 @@
+"""Shared fixtures: a real S3-compatible server over HTTP, settings pointing at it, factories.
+
+The S3 server is moto's, run in a thread on 127.0.0.1 and spoken to over real HTTP, so the
+app's boto3 client, django-storages and the presigned redirects all go through the network
+code they use in production. moto does not check signatures; tests/presign.py does.
+"""
+
+import os
+
+import pytest
+
+# Made-up keys for the local emulator only; set before any boto3 session exists, and the
+# user's own AWS config files are hidden so they cannot leak into a test.
+os.environ.update(
+    {
+        "AWS_ACCESS_KEY_ID": "AKIDLOCALTESTING",
+        "AWS_SECRET_ACCESS_KEY": "local-testing-secret",
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+)
+os.environ.pop("AWS_SESSION_TOKEN", None)
+os.environ.pop("AWS_PROFILE", None)
+
+TEST_BUCKET = "sharelinks-test"
+BASE_URL = "https://files.example.com"
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """A moto S3 server on a free loopback port for the whole run; yields its URL."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def s3_settings(settings, s3_server):
+    """Point the app at the emulator and a fresh-enough bucket; reset the shared client."""
+    settings.AWS_S3_ENDPOINT_URL = s3_server
+    settings.AWS_STORAGE_BUCKET_NAME = TEST_BUCKET
+    settings.AWS_S3_REGION_NAME = "us-east-1"
+    settings.AWS_S3_ADDRESSING_STYLE = "path"
+    settings.SHARELINKS_BASE_URL = BASE_URL
+    from sharelinks import s3
+
+    s3.bucket_create(TEST_BUCKET)
+    return settings
+
+
+@pytest.fixture
+def s3_client(s3_settings):
+    """The app's own shared S3 client (same endpoint, same credentials)."""
+    from sharelinks import s3
+
+    return s3.get_client()
+
+
+@pytest.fixture
+def put_object(s3_client):
+    """Store bytes in the test bucket: put_object(key, body, content_type=...)."""
+
+    def put(key: str, body: bytes, content_type: str = "application/octet-stream") -> str:
+        s3_client.put_object(Bucket=TEST_BUCKET, Key=key, Body=body, ContentType=content_type)
+        return key
+
+    return put
