@@ -28,4 +28,6 @@ def ascii_fallback(filename: str) -> str:
 def content_disposition(filename: str) -> str:
     """`attachment; filename="<ASCII>"; filename*=UTF-8''<percent-encoded UTF-8>`."""
     name = "".join(ch for ch in filename if ch.isprintable()) or "download"
-    return f"attachment; filename=\"{ascii_fallback(name)}\"; filename*=UTF-8''{quote(name, safe='')}"
+    return (
+        f"attachment; filename=\"{ascii_fallback(name)}\"; filename*=UTF-8''{quote(name, safe='')}"
+    )

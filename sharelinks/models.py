@@ -168,4 +168,3 @@ class Click(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_outcome_display()} at {self.at:%Y-%m-%d %H:%M}"
-

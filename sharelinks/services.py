@@ -44,14 +44,19 @@ def expiry_validate(expires_at: datetime, *, now: datetime | None = None) -> Non
     now = now or timezone.now()
     if expires_at <= now:
         raise ValidationError(
-            _("The expiry must be in the future."), code="expiry_past", params={"field": "expires_at"}
+            _("The expiry must be in the future."),
+            code="expiry_past",
+            params={"field": "expires_at"},
         )
     latest = now + app_settings.MAX_LIFETIME
     if expires_at > latest:
         raise ValidationError(
             _("A share may live at most %(days)s days, so it must expire by %(latest)s."),
             code="expiry_too_late",
-            params={"days": app_settings.MAX_LIFETIME.days, "latest": f"{latest:%Y-%m-%d %H:%M %Z}"},
+            params={
+                "days": app_settings.MAX_LIFETIME.days,
+                "latest": f"{latest:%Y-%m-%d %H:%M %Z}",
+            },
         )
 
 
@@ -156,9 +161,7 @@ def share_create_from_upload(
     bucket = _default_bucket()
     key = f"{app_settings.UPLOAD_PREFIX}{secrets.token_urlsafe(12)}/{filename}"
     try:
-        key = s3.object_upload(
-            bucket=bucket, key=key, content=content, content_type=content_type
-        )
+        key = s3.object_upload(bucket=bucket, key=key, content=content, content_type=content_type)
         info = s3.object_head(bucket=bucket, key=key)
     except s3.StorageError as err:
         raise ValidationError(str(err), code="storage_error") from err
@@ -178,7 +181,9 @@ def share_create_from_upload(
 
 def _default_bucket() -> str:
     if not settings.AWS_STORAGE_BUCKET_NAME:
-        raise ImproperlyConfigured("AWS_STORAGE_BUCKET_NAME is not set: name the bucket to share from")
+        raise ImproperlyConfigured(
+            "AWS_STORAGE_BUCKET_NAME is not set: name the bucket to share from"
+        )
     return settings.AWS_STORAGE_BUCKET_NAME
 
 

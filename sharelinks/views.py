@@ -44,17 +44,15 @@ def client_ip(request: HttpRequest) -> str | None:
     """The client's address, trusting X-Forwarded-For only as far as PROXY_COUNT says."""
     proxies = app_settings.PROXY_COUNT
     if proxies:
-        forwarded = [
-            hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-        ]
+        forwarded = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
         forwarded = [hop for hop in forwarded if hop]
         if len(forwarded) >= proxies:
             return forwarded[-proxies]
     return request.META.get("REMOTE_ADDR")
 
 
-def _page(request: HttpRequest, template: str, status: int, **context) -> HttpResponse:
-    return render(request, f"sharelinks/{template}", context, status=status)
+def _page(request: HttpRequest, template: str, http_status: int, **context) -> HttpResponse:
+    return render(request, f"sharelinks/{template}", context, status=http_status)
 
 
 def _gone(request: HttpRequest, result: ClickResult) -> HttpResponse:

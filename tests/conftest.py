@@ -39,9 +39,15 @@ def s3_server():
     server.stop()
 
 
-@pytest.fixture(autouse=True)
-def s3_settings(settings, s3_server):
-    """Point the app at the emulator and a fresh-enough bucket; reset the shared client."""
+@pytest.fixture(scope="session", autouse=True)
+def s3_settings(s3_server):
+    """Point the app at the emulator for the whole run, and create the bucket once.
+
+    Set once on the settings object rather than per test: each change resets the app's
+    shared client, and a new boto3 session costs a quarter of a second.
+    """
+    from django.conf import settings
+
     settings.AWS_S3_ENDPOINT_URL = s3_server
     settings.AWS_STORAGE_BUCKET_NAME = TEST_BUCKET
     settings.AWS_S3_REGION_NAME = "us-east-1"
@@ -49,6 +55,7 @@ def s3_settings(settings, s3_server):
     settings.SHARELINKS_BASE_URL = BASE_URL
     from sharelinks import s3
 
+    s3._reset_on_setting_change(setting="AWS_S3_ENDPOINT_URL")
     s3.bucket_create(TEST_BUCKET)
     return settings
 
@@ -70,3 +77,9 @@ def put_object(s3_client):
         return key
 
     return put
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """PBKDF2's deliberate slowness is for attackers, not for a test suite."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

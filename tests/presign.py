@@ -48,7 +48,9 @@ def verify_presigned_url(
 ) -> PresignedUrl:
     """Check url as S3 would at `now` (default: the real clock); return what it says."""
     parts = urlsplit(url)
-    query = {name: values[0] for name, values in parse_qs(parts.query, keep_blank_values=True).items()}
+    query = {
+        name: values[0] for name, values in parse_qs(parts.query, keep_blank_values=True).items()
+    }
     if "Signature" in query or "AWSAccessKeyId" in query:
         raise PresignError("SigV2 URL: S3 regions opened since 2014 refuse it")
     if query.get("X-Amz-Algorithm") != "AWS4-HMAC-SHA256":

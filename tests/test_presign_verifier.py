@@ -13,7 +13,11 @@ KEYS = {"access_key": "AKIDLOCALTESTING", "secret_key": "local-testing-secret"}
 @pytest.fixture
 def url(s3_settings):
     return s3.presigned_get_url(
-        bucket="sharelinks-test", key="a/b c.pdf", filename="b c.pdf", content_type="", expires_in=60
+        bucket="sharelinks-test",
+        key="a/b c.pdf",
+        filename="b c.pdf",
+        content_type="",
+        expires_in=60,
     )
 
 
