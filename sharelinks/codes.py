@@ -11,7 +11,7 @@ import secrets
 
 CODE_BYTES = 16
 CODE_LENGTH = 22  # len(base64url(16 bytes)) without "=" padding
-CODE_PATTERN = r"[A-Za-z0-9_-]{%d}" % CODE_LENGTH
+CODE_PATTERN = rf"[A-Za-z0-9_-]{{{CODE_LENGTH}}}"
 _CODE_RE = re.compile(rf"^{CODE_PATTERN}$")
 
 
