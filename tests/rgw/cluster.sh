@@ -62,6 +62,16 @@ is_ours() {
     tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$conf"
 }
 
+# True if PID is a live (not zombie) process. Used right after `launch`,
+# where the PID is certainly ours but may not have exec'd the daemon yet
+# (its command line is still this script's), so is_ours would be wrong.
+is_alive() {
+    local pid=$1 state
+    [[ -n $pid && -r /proc/$pid/stat ]] || return 1
+    read -r _ _ state _ <"/proc/$pid/stat" 2>/dev/null || return 1
+    [[ $state != Z && $state != X ]]
+}
+
 # Stop the daemon whose PID is recorded in DIR/run/NAME.pid.
 stop_daemon() {
     local dir=$1 name=$2
@@ -93,7 +103,15 @@ launch() {
     local dir=$1 name=$2
     shift 2
     setsid "$@" </dev/null >>"$dir/log/$name.out" 2>&1 &
-    echo $! >"$dir/run/$name.pid"
+    local pid=$! i
+    echo "$pid" >"$dir/run/$name.pid"
+    # Return only once the child has exec'd the daemon, so that a recorded
+    # PID always shows our config file on its command line (see is_ours).
+    for ((i = 0; i < 200; i++)); do
+        is_ours "$pid" "$dir/ceph.conf" && return 0
+        is_alive "$pid" || return 0
+        sleep 0.01
+    done
 }
 
 ceph_cli() {
@@ -180,7 +198,7 @@ EOF
 wait_for_http() {
     local dir=$1 port=$2 i
     for ((i = 0; i < 600; i++)); do
-        if ! is_ours "$(<"$dir/run/rgw.pid")" "$dir/ceph.conf"; then
+        if ! is_alive "$(<"$dir/run/rgw.pid")"; then
             echo "cluster.sh: radosgw exited during start-up" >&2
             show_log "$dir/log/client.rgw.a.log"
             show_log "$dir/log/rgw.out"
@@ -241,6 +259,7 @@ faketime_lib() {
 cmd_stop() {
     local dir=$1
     [[ -d $dir ]] || return 0
+    dir=$(cd "$dir" && pwd)
     # Gateway first (it is a client of the others), then OSD, then mon.
     stop_daemon "$dir" rgw
     stop_daemon "$dir" osd
@@ -253,9 +272,17 @@ cmd_start() {
     command -v radosgw >/dev/null || die "radosgw is not installed: run tests/rgw/install.sh"
 
     # A stale DIR from a crashed run: stop what it recorded, then wipe it.
+    # Refuse to wipe a non-empty directory that is not one of ours.
     if [[ -d $dir ]]; then
+        if [[ ! -f $dir/ceph.conf && -n $(ls -A "$dir") ]]; then
+            die "$dir is not empty and holds no cluster: refusing to wipe it"
+        fi
         cmd_stop "$dir"
         rm -rf "$dir"
+    fi
+    # Something already answering there would pass for our gateway.
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+        die "port $port on 127.0.0.1 is already in use"
     fi
     mkdir -p "$dir"/{run,log,mon,osd,rgw}
     dir=$(cd "$dir" && pwd)
@@ -297,7 +324,7 @@ cmd_start() {
         if ceph_cli "$dir" osd dump 2>/dev/null | grep -q "^osd\.$osd_id up"; then
             break
         fi
-        if ((i >= 300)) || ! is_ours "$(<"$dir/run/osd.pid")" "$dir/ceph.conf"; then
+        if ((i >= 300)) || ! is_alive "$(<"$dir/run/osd.pid")"; then
             show_log "$dir/log/osd.$osd_id.log"
             show_log "$dir/log/osd.out"
             cmd_stop "$dir"

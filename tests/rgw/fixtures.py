@@ -25,9 +25,10 @@ import contextlib
 import shutil
 import socket
 import subprocess
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import boto3
 import pytest
@@ -78,6 +79,14 @@ class RgwCluster:
     role_arn: str
     directory: Path
     clock: str = field(default="real")
+    # One boto3 session for every client: a fresh session re-reads the
+    # service models from disk, ~0.3 s per client.
+    _session: Any = field(default=None, init=False, repr=False, compare=False)
+
+    def _boto3_session(self):
+        if self._session is None:
+            self._session = boto3.session.Session()
+        return self._session
 
     # ---- clients -------------------------------------------------------
 
@@ -98,7 +107,7 @@ class RgwCluster:
             access_key = credentials["AccessKeyId"]
             secret_key = credentials["SecretAccessKey"]
             session_token = credentials["SessionToken"]
-        return boto3.session.Session().client(
+        return self._boto3_session().client(
             "s3",
             endpoint_url=self.endpoint_url,
             region_name=self.region,
@@ -114,7 +123,7 @@ class RgwCluster:
 
     def sts_client(self):
         """A boto3 STS client for the gateway, as the test user."""
-        return boto3.session.Session().client(
+        return self._boto3_session().client(
             "sts",
             endpoint_url=self.endpoint_url,
             region_name=self.region,
