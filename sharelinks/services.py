@@ -26,17 +26,22 @@ logger = logging.getLogger(__name__)
 FILENAME_MAX_LENGTH = 255
 
 
+def share_url_base() -> str:
+    """SHARELINKS_BASE_URL without a trailing slash; links made outside a request need it."""
+    base = app_settings.BASE_URL.rstrip("/")
+    if not base:
+        raise ImproperlyConfigured(
+            "SHARELINKS_BASE_URL is not set, so no absolute link can be made outside a "
+            "request: set it to the public origin, e.g. https://files.example.com"
+        )
+    return base
+
+
 def share_url(share: Share, request: HttpRequest | None = None) -> str:
     """The absolute short link, from SHARELINKS_BASE_URL or else the current request."""
-    base = app_settings.BASE_URL.rstrip("/")
-    if base:
-        return base + share.path
-    if request is not None:
+    if not app_settings.BASE_URL and request is not None:
         return request.build_absolute_uri(share.path)
-    raise ImproperlyConfigured(
-        "SHARELINKS_BASE_URL is not set, so no absolute link can be made outside a request: "
-        "set it to the public origin, e.g. https://files.example.com"
-    )
+    return share_url_base() + share.path
 
 
 def expiry_validate(expires_at: datetime, *, now: datetime | None = None) -> None:
