@@ -1,4 +1,4 @@
-"""`manage.py createshare`: the short link on stdout, or one clear line on stderr and nothing made."""
+"""`manage.py createshare`: the link on stdout, or one clear line on stderr and nothing made."""
 
 import subprocess
 import sys
