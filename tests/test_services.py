@@ -1,0 +1,135 @@
+"""Service functions: creating, withdrawing, extending shares, and resolving clicks."""
+
+from datetime import timedelta
+from io import BytesIO
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from sharelinks import services
+from sharelinks.models import Click, ShareStatus
+from tests.conftest import TEST_BUCKET
+from tests.factories import ShareFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def owner():
+    return UserFactory()
+
+
+def test_share_create_captures_size_and_type_from_s3(owner, put_object):
+    put_object("contracts/lease.pdf", b"x" * 1234, "application/pdf")
+    share = services.share_create(owner=owner, key="contracts/lease.pdf")
+    assert (share.bucket, share.filename, share.size) == (TEST_BUCKET, "lease.pdf", 1234)
+    assert share.content_type == "application/pdf"
+    assert share.status == ShareStatus.ACTIVE
+
+
+def test_share_create_refuses_a_missing_object(owner):
+    with pytest.raises(ValidationError) as err:
+        services.share_create(owner=owner, key="nope.pdf")
+    assert err.value.code == "object_missing"
+
+
+def test_share_create_refuses_a_missing_bucket_in_words(owner):
+    with pytest.raises(ValidationError, match="no-such-bucket"):
+        services.share_create(owner=owner, bucket="no-such-bucket", key="a.pdf")
+
+
+@pytest.mark.parametrize(
+    ("delta", "code"),
+    [(timedelta(seconds=-1), "expiry_past"), (timedelta(days=90, minutes=1), "expiry_too_late")],
+)
+def test_expiry_must_be_in_the_future_and_within_the_maximum(owner, put_object, delta, code):
+    put_object("a.txt", b"a")
+    with pytest.raises(ValidationError) as err:
+        services.share_create(owner=owner, key="a.txt", expires_at=timezone.now() + delta)
+    assert err.value.code == code
+
+
+def test_the_maximum_lifetime_is_a_setting(owner, put_object, settings):
+    settings.SHARELINKS_MAX_LIFETIME = timedelta(days=365)
+    put_object("a.txt", b"a")
+    share = services.share_create(
+        owner=owner, key="a.txt", expires_at=timezone.now() + timedelta(days=200)
+    )
+    assert share.pk
+
+
+def test_upload_lands_under_a_random_prefix_with_its_name(owner, s3_client):
+    share = services.share_create_from_upload(
+        owner=owner, content=BytesIO(b"hello"), filename="../../etc/見積書.txt"
+    )
+    assert share.filename == "見積書.txt"
+    prefix, random_part, name = share.key.split("/")
+    assert (prefix, name) == ("shares", "見積書.txt")
+    assert len(random_part) == 16
+    body = s3_client.get_object(Bucket=TEST_BUCKET, Key=share.key)["Body"].read()
+    assert body == b"hello"
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("report.pdf", "report.pdf"),
+        ("C:\\Users\\me\\report.pdf", "report.pdf"),
+        ("a/b/c.txt", "c.txt"),
+        ("bad\x00name\n.txt", "badname.txt"),
+        ("x" * 300 + ".pdf", "x" * 251 + ".pdf"),
+    ],
+)
+def test_filename_clean(raw, clean):
+    assert services.filename_clean(raw) == clean
+
+
+@pytest.mark.parametrize("raw", ["", "   ", "..", "dir/"])
+def test_filename_clean_refuses_empty_names(raw):
+    with pytest.raises(ValidationError):
+        services.filename_clean(raw)
+
+
+def test_revoke_reinstate_extend(owner):
+    share = ShareFactory(owner=owner, body=False)
+    services.share_revoke(share=share)
+    assert share.status == ShareStatus.REVOKED
+    services.share_reinstate(share=share)
+    assert share.status == ShareStatus.ACTIVE
+    later = timezone.now() + timedelta(days=60)
+    services.share_extend(share=share, until=later)
+    share.refresh_from_db()
+    assert share.expires_at == later
+    with pytest.raises(ValidationError):
+        services.share_extend(share=share, until=timezone.now() - timedelta(days=1))
+
+
+def test_share_url_prefers_the_configured_origin(rf, settings):
+    share = ShareFactory(body=False)
+    assert services.share_url(share) == f"https://files.example.com/s/{share.code}"
+    settings.SHARELINKS_BASE_URL = ""
+    settings.ALLOWED_HOSTS = ["intranet.local"]
+    request = rf.get("/admin/", HTTP_HOST="intranet.local")
+    assert services.share_url(share, request) == f"http://intranet.local/s/{share.code}"
+
+
+def test_click_resolve_head_counts_nothing():
+    share = ShareFactory()
+    result = services.click_resolve(code=share.code, client_ip=None, user_agent="", count=False)
+    assert (result.status, result.url) == (ShareStatus.ACTIVE, "")
+    assert not Click.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("ip", "network"),
+    [
+        ("192.0.2.200", "192.0.2.0"),
+        ("2001:db8:1:2:3::9", "2001:db8:1::"),
+        ("::ffff:192.0.2.200", "192.0.2.0"),
+        ("garbage", None),
+        (None, None),
+    ],
+)
+def test_client_network_truncation(ip, network):
+    assert services.client_network(ip) == network
