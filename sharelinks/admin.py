@@ -1,0 +1,322 @@
+"""The staff UI: create, copy, revoke, extend and reinstate shares; read their click log.
+
+Every change goes through sharelinks.services, like the views and commands do. Staff who
+are not superusers see and change their own shares only.
+"""
+
+from collections.abc import Callable
+from datetime import datetime
+
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.defaultfilters import filesizeformat
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from sharelinks import services
+from sharelinks.adminforms import ShareAddForm, ShareChangeForm, ShareExtendForm
+from sharelinks.conf import app_settings
+from sharelinks.models import Click, Share, ShareStatus
+
+admin.site.site_header = _("sharelinks")
+admin.site.site_title = _("sharelinks")
+admin.site.index_title = _("Shared files")
+admin.site.site_url = None  # "/" only leads back here: no "view site" link
+
+
+def _default_expiry() -> datetime:
+    return (timezone.now() + app_settings.DEFAULT_LIFETIME).replace(second=0, microsecond=0)
+
+
+def _short_link_field(request: HttpRequest) -> Callable[[Share], str]:
+    """The absolute short link with a copy button, as a column or read-only field.
+
+    It needs the request (the link's host when SHARELINKS_BASE_URL is unset), so it is made
+    per request; kept on the request so the change page's fieldsets and read-only fields
+    name the same callable.
+    """
+    if not hasattr(request, "_sharelinks_short_link"):
+
+        @admin.display(description=_("short link"))
+        def short_link(share: Share) -> str:
+            url = services.share_url(share, request)
+            origin = url.removesuffix(share.code)  # a narrow column breaks the line there
+            return format_html(
+                '<span class="sharelink"><code class="sharelink-url">{}<wbr>{}</code> '
+                '<button type="button" class="button sharelink-copy" data-copy="{}" '
+                'data-done="{}" data-fail="{}">{}</button></span>',
+                origin,
+                url[len(origin) :],
+                url,
+                _("Copied"),
+                _("Press Ctrl+C to copy"),
+                _("Copy"),
+            )
+
+        request._sharelinks_short_link = short_link
+    return request._sharelinks_short_link
+
+
+class StatusFilter(admin.SimpleListFilter):
+    """Active, expired, revoked or exhausted, decided in SQL as the click path decides it."""
+
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
+        return ShareStatus.choices
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() in ShareStatus.values:
+            return queryset.with_status(self.value())
+        return queryset
+
+
+class ClickInline(admin.TabularInline):
+    """The click log, newest first; a record of what happened, so nobody edits it."""
+
+    model = Click
+    fields = ["at", "outcome", "client_ip", "user_agent"]
+    readonly_fields = fields
+    ordering = ["-at"]
+    extra = 0
+    can_delete = False
+    verbose_name_plural = _("click log")
+
+    def has_add_permission(self, request: HttpRequest, obj: Share | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Share | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Share | None = None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj: Share | None = None) -> bool:
+        # The log is part of the share: whoever may see the share may see its clicks.
+        return request.user.has_perm("sharelinks.view_share") or request.user.has_perm(
+            "sharelinks.change_share"
+        )
+
+
+@admin.register(Share)
+class ShareAdmin(admin.ModelAdmin):
+    """Shares of one staff member (all of them for superusers), with status at a glance."""
+
+    form = ShareChangeForm
+    add_form = ShareAddForm
+    list_display_links = ["filename"]
+    list_select_related = ["owner"]
+    search_fields = ["filename", "note", "=code"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at"]
+    empty_value_display = "\N{EM DASH}"
+    actions = ["revoke_shares", "extend_shares", "reinstate_shares"]
+    inlines = [ClickInline]
+
+    # -- what each staff member sees -------------------------------------------------
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(owner=request.user)
+
+    def _owns(self, request: HttpRequest, obj: Share | None) -> bool:
+        return obj is None or request.user.is_superuser or obj.owner_id == request.user.pk
+
+    def has_view_permission(self, request: HttpRequest, obj: Share | None = None) -> bool:
+        return super().has_view_permission(request, obj) and self._owns(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Share | None = None) -> bool:
+        return super().has_change_permission(request, obj) and self._owns(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Share | None = None) -> bool:
+        return super().has_delete_permission(request, obj) and self._owns(request, obj)
+
+    def get_list_display(self, request: HttpRequest) -> list:
+        return [
+            "filename",
+            _short_link_field(request),
+            "status_badge",
+            "expires_at",
+            "downloads",
+            "owner",
+        ]
+
+    def get_list_filter(self, request: HttpRequest) -> list:
+        if request.user.is_superuser:
+            return [StatusFilter, ("owner", admin.RelatedOnlyFieldListFilter)]
+        return [StatusFilter]
+
+    # -- the add and change pages ----------------------------------------------------
+
+    def get_fieldsets(self, request: HttpRequest, obj: Share | None = None) -> list:
+        owner = ["owner"] if request.user.is_superuser else []
+        if obj is None:
+            return [
+                (_("Upload a file"), {"fields": ["upload"]}),
+                (_("… or share an object already in S3"), {"fields": ["bucket", "key"]}),
+                (
+                    _("Share"),
+                    {"fields": ["filename", "expires_at", "max_downloads", "note", *owner]},
+                ),
+            ]
+        return [
+            (
+                None,
+                {
+                    "fields": [
+                        _short_link_field(request),
+                        "status_badge",
+                        "filename",
+                        "expires_at",
+                        "max_downloads",
+                        "note",
+                        "owner",
+                    ]
+                },
+            ),
+            (_("Stored object"), {"fields": ["bucket", "key", "content_type", "size_display"]}),
+            (_("History"), {"fields": ["code", "created_at", "revoked_at", "download_count"]}),
+        ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Share | None = None) -> list:
+        if obj is None:
+            return []
+        readonly = [_short_link_field(request), "status_badge", "bucket", "key"]
+        readonly += ["content_type", "size_display", "code", "created_at", "revoked_at"]
+        readonly += ["download_count"]
+        return readonly if request.user.is_superuser else [*readonly, "owner"]
+
+    def get_form(self, request: HttpRequest, obj: Share | None = None, **kwargs):
+        if obj is None:
+            kwargs["form"] = self.add_form
+        form = super().get_form(request, obj, **kwargs)
+        form.user = request.user  # a new class per request: see ShareAddForm.user
+        return form
+
+    def get_inlines(self, request: HttpRequest, obj: Share | None) -> list:
+        return self.inlines if obj is not None else []
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict:
+        return {"expires_at": _default_expiry(), "owner": request.user.pk}
+
+    def formfield_for_dbfield(self, db_field, request: HttpRequest, **kwargs):
+        if db_field.name == "max_downloads":
+            kwargs["min_value"] = 1  # the model's check constraint, said on the field
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
+        if db_field.name == "owner":
+            kwargs["queryset"] = get_user_model().objects.filter(is_staff=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj: Share, form, change: bool) -> None:
+        if change:  # a new share was already saved by the service, in ShareAddForm
+            super().save_model(request, obj, form, change)
+
+    # -- columns ---------------------------------------------------------------------
+
+    @admin.display(description=_("status"))
+    def status_badge(self, share: Share) -> str:
+        status = share.status
+        return format_html(
+            '<span class="sharelink-status sharelink-status-{}">{}</span>',
+            status.value,
+            status.label,
+        )
+
+    @admin.display(description=_("downloads"), ordering="download_count")
+    def downloads(self, share: Share) -> str:
+        limit = "∞" if share.max_downloads is None else share.max_downloads
+        return f"{share.download_count} / {limit}"
+
+    @admin.display(description=_("size"))
+    def size_display(self, share: Share) -> str:
+        return filesizeformat(share.size) if share.size is not None else self.empty_value_display
+
+    # -- actions ---------------------------------------------------------------------
+
+    def _apply(
+        self, request: HttpRequest, queryset: QuerySet, service: Callable, done: str
+    ) -> list[Share]:
+        """Run a one-share service on each share; a ValidationError becomes an error message."""
+        changed = []
+        for share in queryset:
+            try:
+                service(share=share)
+            except ValidationError as err:
+                self.message_user(request, f"{share}: {' '.join(err.messages)}", messages.ERROR)
+            else:
+                changed.append(share)
+        if changed:
+            self.message_user(request, done % {"count": len(changed)}, messages.SUCCESS)
+        return changed
+
+    @admin.action(description=_("Revoke the selected shares"), permissions=["change"])
+    def revoke_shares(self, request: HttpRequest, queryset: QuerySet) -> None:
+        count = queryset.count()
+        done = ngettext("%(count)d share revoked.", "%(count)d shares revoked.", count)
+        self._apply(request, queryset, services.share_revoke, done)
+
+    @admin.action(description=_("Reinstate the selected shares"), permissions=["change"])
+    def reinstate_shares(self, request: HttpRequest, queryset: QuerySet) -> None:
+        count = queryset.count()
+        done = ngettext("%(count)d share reinstated.", "%(count)d shares reinstated.", count)
+        for share in self._apply(request, queryset, services.share_reinstate, done):
+            if share.status == ShareStatus.EXPIRED:
+                self.message_user(
+                    request,
+                    _("%(share)s has expired: extend it to make its link work again.")
+                    % {"share": share},
+                    messages.WARNING,
+                )
+
+    @admin.action(description=_("Extend the selected shares…"), permissions=["change"])
+    def extend_shares(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        """Ask for the new expiry on a page of its own, then extend all or none."""
+        if "apply" in request.POST:
+            form = ShareExtendForm(request.POST)
+            if form.is_valid():
+                return self._extend(request, queryset, form.cleaned_data["expires_at"])
+        else:
+            form = ShareExtendForm(initial={"expires_at": _default_expiry()})
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Extend shares"),
+            "opts": self.opts,
+            "form": form,
+            "shares": queryset,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, "admin/sharelinks/share/extend.html", context)
+
+    def _extend(self, request: HttpRequest, queryset: QuerySet, until: datetime) -> None:
+        try:
+            with transaction.atomic():
+                shares = list(queryset)
+                for share in shares:
+                    services.share_extend(share=share, until=until)
+        except ValidationError as err:
+            self.message_user(request, " ".join(err.messages), messages.ERROR)
+            return
+        done = ngettext(
+            "%(count)d share now expires at %(until)s.",
+            "%(count)d shares now expire at %(until)s.",
+            len(shares),
+        )
+        until_text = date_format(timezone.localtime(until), "DATETIME_FORMAT")
+        self.message_user(
+            request, done % {"count": len(shares), "until": until_text}, messages.SUCCESS
+        )

@@ -1,0 +1,131 @@
+"""The admin's forms: one add form for both sources, the change form, the extend form.
+
+Creating a share has a side effect (an upload, a HEAD on S3), so the add form calls the
+service while it validates: that is the only moment an error such as "no such object" can
+still be shown on the field that caused it instead of ending as a 500.
+"""
+
+from typing import ClassVar
+
+from django import forms
+from django.contrib.admin import widgets
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from sharelinks import services
+from sharelinks.models import Share
+
+# Where a service error belongs on the add form, by its code; the rest go on the form.
+_ERROR_FIELDS = {
+    "expiry_past": "expires_at",
+    "expiry_too_late": "expires_at",
+    "object_missing": "key",
+    "filename_empty": "filename",
+}
+
+
+class ShareAddForm(forms.ModelForm):
+    """Share an uploaded file or an object already in S3: exactly one of the two."""
+
+    upload = forms.FileField(
+        label=_("File"),
+        required=False,
+        help_text=_("Stored in the bucket under a new key that nobody can guess."),
+    )
+
+    # The admin sets this on the form class it makes for each request: the share's owner
+    # unless a superuser picks another one.
+    user: ClassVar[AbstractBaseUser | None] = None
+
+    class Meta:
+        model = Share
+        fields = ["bucket", "key", "filename", "expires_at", "max_downloads", "note", "owner"]
+        help_texts = {
+            "bucket": _("Leave empty for the app's own bucket."),
+            "key": _("An object that is already in S3, e.g. reports/2025/q3.pdf."),
+            "filename": _("Leave empty to use the uploaded file's name or the key's last part."),
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("bucket", "key", "filename", "owner"):
+            if name in self.fields:
+                self.fields[name].required = False
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        has_upload, has_key = bool(cleaned.get("upload")), bool(cleaned.get("key"))
+        if has_upload == has_key:
+            raise ValidationError(
+                _("Upload a file or name an object already in S3 (bucket and key), not both."),
+                code="source",
+            )
+        if has_upload and cleaned.get("bucket"):
+            self.add_error("bucket", _("Uploads always go to the app's own bucket."))
+        return cleaned
+
+    def _post_clean(self) -> None:
+        # The service validates the whole share (model rules included) and saves it, so
+        # the model form's own instance validation is replaced, not repeated.
+        if self.errors:
+            return
+        try:
+            self.instance = self._share_create()
+        except ValidationError as err:
+            self._add_service_error(err)
+
+    def _share_create(self) -> Share:
+        data = self.cleaned_data
+        common = {
+            "owner": data.get("owner") or self.user,
+            "filename": data.get("filename") or None,
+            "expires_at": data.get("expires_at"),
+            "max_downloads": data.get("max_downloads"),
+            "note": data.get("note", ""),
+        }
+        upload = data.get("upload")
+        if upload:
+            common["filename"] = common["filename"] or upload.name
+            return services.share_create_from_upload(
+                content=upload, content_type=upload.content_type or "", **common
+            )
+        return services.share_create(key=data["key"], bucket=data.get("bucket") or None, **common)
+
+    def _add_service_error(self, err: ValidationError) -> None:
+        if hasattr(err, "error_dict"):
+            for name, errors in err.error_dict.items():
+                self.add_error(name if name in self.fields else None, errors)
+            return
+        source = "upload" if self.cleaned_data.get("upload") else "key"
+        field = _ERROR_FIELDS.get(err.code or "", source)
+        if field == "filename" and not self.cleaned_data.get("filename"):
+            field = source  # the name came from the upload or the key, not the field
+        self.add_error(field if field in self.fields else NON_FIELD_ERRORS, err)
+
+
+class ShareChangeForm(forms.ModelForm):
+    """Edit what may change after creation; a new expiry obeys the same limits as a new share."""
+
+    class Meta:
+        model = Share
+        fields = ["filename", "expires_at", "max_downloads", "note", "owner"]
+
+    def clean_filename(self) -> str:
+        return services.filename_clean(self.cleaned_data["filename"])
+
+    def clean_expires_at(self):
+        expires_at = self.cleaned_data["expires_at"]
+        if "expires_at" in self.changed_data:
+            services.expiry_validate(expires_at)
+        return expires_at
+
+
+class ShareExtendForm(forms.Form):
+    """The intermediate page of the "extend" action: just the new expiry."""
+
+    expires_at = forms.SplitDateTimeField(
+        label=_("New expiry"),
+        widget=widgets.AdminSplitDateTime,
+        help_text=_("The links stay the same; they work until this moment."),
+    )
