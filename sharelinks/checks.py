@@ -1,9 +1,28 @@
 """System checks (sharelinks.E0xx / W0xx): misconfiguration named at `manage.py check`."""
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
 
+from sharelinks import cloudfront, s3
 from sharelinks.conf import SIGV4_MAX_EXPIRES, app_settings
+from sharelinks.signing import SIGNERS
+
+# A presigned URL only has to last from the redirect to the first byte; an hour is already
+# generous, and a longer one is a link that works for anyone it is forwarded to.
+URL_TTL_WARN_ABOVE = 3600
+
+# botocore sources that hold an access key for good (unless a session token comes with it).
+LONG_LIVED_SOURCES = {
+    "explicit",
+    "env",
+    "shared-credentials-file",
+    "config-file",
+    "ec2-credentials-file",
+    "boto-config",
+}
 
 
 @checks.register(checks.Tags.compatibility)
@@ -46,5 +65,139 @@ def check_base_url(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
             hint="Set it to the public origin (https://files.example.com); mailed links and "
             "`manage.py createshare` need it.",
             id="sharelinks.W001",
+        )
+    ]
+
+
+@checks.register(checks.Tags.compatibility)
+def check_url_ttl_short(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """A valid but long per-click URL keeps working wherever it is forwarded."""
+    ttl = getattr(settings, "SHARELINKS_URL_TTL", 60)
+    if isinstance(ttl, int) and URL_TTL_WARN_ABOVE < ttl <= SIGV4_MAX_EXPIRES:
+        return [
+            checks.Warning(
+                f"SHARELINKS_URL_TTL={ttl} seconds is long for a URL made on each click.",
+                hint="The URL only has to last from the redirect to the first byte: 60 s is "
+                f"plenty, and anything over {URL_TTL_WARN_ABOVE} s outlives the click's purpose.",
+                id="sharelinks.W002",
+            )
+        ]
+    return []
+
+
+@checks.register(checks.Tags.security)
+def check_signature_version(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """SigV2 URLs are refused by every region opened since 2014 and cannot carry a token."""
+    version = getattr(settings, "AWS_S3_SIGNATURE_VERSION", "s3v4")
+    if version == "s3v4":
+        return []
+    return [
+        checks.Error(
+            f"AWS_S3_SIGNATURE_VERSION={version!r}: presigned URLs must be SigV4.",
+            hint='Set AWS_S3_SIGNATURE_VERSION = "s3v4".',
+            id="sharelinks.E003",
+        )
+    ]
+
+
+@checks.register(checks.Tags.security)
+def check_querystring_auth(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """Without query-string auth django-storages hands out unsigned, permanent URLs."""
+    if getattr(settings, "AWS_QUERYSTRING_AUTH", True):
+        return []
+    return [
+        checks.Error(
+            "AWS_QUERYSTRING_AUTH is False: S3 URLs would be unsigned.",
+            hint="Set AWS_QUERYSTRING_AUTH = True; an unsigned URL works for anyone, forever, "
+            "unless the bucket refuses it.",
+            id="sharelinks.E004",
+        )
+    ]
+
+
+@checks.register(checks.Tags.security)
+def check_custom_domain(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """django-storages builds unsigned URLs on a custom domain unless CloudFront signs them."""
+    if not getattr(settings, "AWS_S3_CUSTOM_DOMAIN", None) or app_settings.SIGNER == "cloudfront":
+        return []
+    return [
+        checks.Error(
+            f"AWS_S3_CUSTOM_DOMAIN={settings.AWS_S3_CUSTOM_DOMAIN!r} without CloudFront signing: "
+            "URLs on it would be unsigned.",
+            hint="Unset AWS_S3_CUSTOM_DOMAIN, or serve files through CloudFront with "
+            "SHARELINKS_SIGNER=cloudfront and SHARELINKS_CLOUDFRONT_DOMAIN.",
+            id="sharelinks.E005",
+        )
+    ]
+
+
+@checks.register(checks.Tags.compatibility)
+def check_signer(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """The signer must be known and, for CloudFront, complete and loadable."""
+    signer = app_settings.SIGNER
+    if signer not in SIGNERS:
+        return [
+            checks.Error(
+                f"SHARELINKS_SIGNER={signer!r} is not a signer.",
+                hint=f"Use one of: {', '.join(SIGNERS)}.",
+                id="sharelinks.E006",
+            )
+        ]
+    if signer != "cloudfront":
+        return []
+    missing = [
+        f"SHARELINKS_CLOUDFRONT_{name}"
+        for name in ("DOMAIN", "KEY_ID")
+        if not getattr(app_settings, f"CLOUDFRONT_{name}")
+    ]
+    if missing:
+        return [
+            checks.Error(
+                f"SHARELINKS_SIGNER=cloudfront but {' and '.join(missing)} not set.",
+                hint="Set the distribution's domain and the id of the public key in its trusted "
+                "key group.",
+                id="sharelinks.E007",
+            )
+        ]
+    try:
+        cloudfront.private_key()
+    except ImproperlyConfigured as err:
+        return [
+            checks.Error(
+                f"The CloudFront private key cannot be used: {err}",
+                hint="Give the RSA private key (PEM) in SHARELINKS_CLOUDFRONT_PRIVATE_KEY or a "
+                "readable file in SHARELINKS_CLOUDFRONT_PRIVATE_KEY_FILE.",
+                id="sharelinks.E008",
+            )
+        ]
+    return []
+
+
+def _is_amazon_s3() -> bool:
+    host = urlsplit(settings.AWS_S3_ENDPOINT_URL or "https://s3.amazonaws.com").hostname or ""
+    return host.endswith((".amazonaws.com", ".amazonaws.com.cn"))
+
+
+@checks.register(checks.Tags.security)
+def check_long_lived_keys(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """On AWS a role does the job without a standing secret; keys are a liability.
+
+    Skipped for other S3-compatible stores (Ceph, MinIO), which have no roles to offer.
+    """
+    if not _is_amazon_s3():
+        return []
+    try:
+        status = s3.credential_status()
+    except s3.StorageError:
+        return []  # no credentials right now: `manage.py sharelinks_doctor` says why
+    if status is None or status.temporary or status.method not in LONG_LIVED_SOURCES:
+        return []
+    return [
+        checks.Warning(
+            f"Long-lived AWS access keys sign the URLs (source: {status.method}).",
+            hint="Run under an IAM role (instance profile, ECS task role, EKS service account) "
+            "and remove the keys: each click presigns afresh, so nothing here needs a "
+            "standing secret.",
+            id="sharelinks.W003",
         )
     ]

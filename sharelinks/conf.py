@@ -13,6 +13,23 @@ DEFAULTS: dict[str, Any] = {
     # Lifetime in seconds of the URL presigned on each click. It only has to last from the
     # redirect to the first byte, so seconds are plenty; SigV4 caps it at 604800 (7 days).
     "URL_TTL": 60,
+    # A presigned URL must not outlive the credentials that sign it: its lifetime is cut to
+    # their remaining life less CREDENTIALS_MARGIN seconds (clock skew, the redirect, a slow
+    # first byte). When fewer than URL_TTL_MIN seconds would be left even after botocore's
+    # refresh, the click answers 503 with Retry-After and is not counted.
+    "CREDENTIALS_MARGIN": 30,
+    "URL_TTL_MIN": 5,
+    # Who signs the URL a click is redirected to: "s3" (a SigV4 presigned S3 URL, signed
+    # with the server's AWS credentials) or "cloudfront" (a CloudFront signed URL, signed
+    # with a CloudFront key pair: no AWS credentials, so no STS, in the URL at all).
+    "SIGNER": "s3",
+    # For "cloudfront": the distribution's domain (d111111abcdef8.cloudfront.net or a
+    # CNAME), the public key's id in its trusted key group, and the private key as PEM text
+    # (CLOUDFRONT_PRIVATE_KEY, e.g. from a secret store via the environment) or a file.
+    "CLOUDFRONT_DOMAIN": "",
+    "CLOUDFRONT_KEY_ID": "",
+    "CLOUDFRONT_PRIVATE_KEY": "",
+    "CLOUDFRONT_PRIVATE_KEY_FILE": "",
     # How long a new share lives when staff do not say, and the most any share may live.
     "DEFAULT_LIFETIME": timedelta(days=7),
     "MAX_LIFETIME": timedelta(days=90),

@@ -1,33 +1,43 @@
 """The one seam to AWS: the only module that imports boto3, botocore or django-storages' S3.
 
-Everything else asks it for "a URL for this object, valid this long", "what is this object"
-or "store this upload". One boto3 client serves the whole process: clients are thread-safe,
-and making one costs milliseconds that a click must not pay.
+Everything else asks it for "a URL for this object, valid this long", "what is this object",
+"store this upload", "where do the credentials come from" or "a CloudFront signer". One boto3
+client serves the whole process: clients are thread-safe, and making one costs milliseconds
+that a click must not pay.
 """
 
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import IO
+from urllib.parse import parse_qs, urlsplit
 
 import boto3
+import botocore.session
 from botocore.config import Config
+from botocore.credentials import CredentialProvider, CredentialResolver, ReadOnlyCredentials
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
     NoCredentialsError,
     PartialCredentialsError,
 )
+from botocore.signers import CloudFrontSigner
 from django.conf import settings
 from django.core.files import File
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from storages.backends.s3 import S3Storage
 
+from sharelinks.conf import app_settings
 from sharelinks.disposition import content_disposition
 
 _lock = threading.Lock()
 _client = None
 _session = None
+_given_credentials = None  # set by use_credentials(): tests and diagnostics only
 
 
 class StorageError(Exception):
@@ -44,6 +54,22 @@ class ObjectInfo:
 
     size: int
     content_type: str
+
+
+@dataclass(frozen=True)
+class CredentialStatus:
+    """Where the signing credentials come from and how long they last."""
+
+    method: str  # botocore's name for the source: "env", "iam-role", "assume-role", "sso", ...
+    access_key: str
+    temporary: bool  # a session token: every URL signed with it dies with it
+    expiry: datetime | None  # None: long-lived, or temporary with no stated end (Lambda)
+
+    def remaining(self, now: datetime | None = None) -> float | None:
+        """Seconds of life left, or None when no expiry is known."""
+        if self.expiry is None:
+            return None
+        return (self.expiry - (now or datetime.now(UTC))).total_seconds()
 
 
 def _client_config() -> Config:
@@ -76,7 +102,13 @@ def get_client():
             if _client is None:
                 # No keys passed: boto3's default chain finds role, SSO, profile or
                 # environment credentials, and refreshes the temporary ones by itself.
-                session = boto3.session.Session(region_name=settings.AWS_S3_REGION_NAME)
+                core = botocore.session.get_session()
+                if _given_credentials is not None:
+                    resolver = CredentialResolver([_GivenCredentials(_given_credentials)])
+                    core.register_component("credential_provider", resolver)
+                session = boto3.session.Session(
+                    botocore_session=core, region_name=settings.AWS_S3_REGION_NAME
+                )
                 _client = session.client(
                     "s3", endpoint_url=settings.AWS_S3_ENDPOINT_URL, config=_client_config()
                 )
@@ -84,19 +116,120 @@ def get_client():
     return _client
 
 
+class _GivenCredentials(CredentialProvider):
+    """A credential chain of one: the credentials object given to use_credentials()."""
+
+    METHOD = "given"
+
+    def __init__(self, credentials) -> None:
+        super().__init__()
+        self._credentials = credentials
+
+    def load(self):
+        return self._credentials
+
+
+def use_credentials(credentials) -> None:
+    """Sign with this botocore credentials object instead of the default chain; None undoes.
+
+    Meant for tests and diagnostics, which need real RefreshableCredentials with a refresh
+    they control; the process's one client is rebuilt around them.
+    """
+    global _given_credentials
+    _given_credentials = credentials
+    client_reset()
+
+
+def client_reset() -> None:
+    """Forget the client and session; the next use builds them from the current settings."""
+    global _client, _session
+    with _lock:
+        _client = _session = None
+
+
 @receiver(setting_changed)
 def _reset_on_setting_change(*, setting: str, **kwargs) -> None:
     """Forget the client when an AWS setting changes (tests, override_settings)."""
-    global _client, _session
     if setting.startswith("AWS_"):
-        with _lock:
-            _client = _session = None
+        client_reset()
+
+
+@contextmanager
+def _reaching(what: str) -> Iterator[None]:
+    """Turn missing credentials and network or refresh failures into StorageUnavailable."""
+    try:
+        yield
+    except (NoCredentialsError, PartialCredentialsError) as err:
+        raise StorageUnavailable(f"no AWS credentials for {what}: {err}") from err
+    except BotoCoreError as err:
+        # Includes a refresh of role credentials that failed (metadata service down, STS).
+        raise StorageUnavailable(f"{what} failed: {err}") from err
+
+
+def _frozen_with_expiry(credentials) -> tuple[ReadOnlyCredentials, datetime | None]:
+    """The credentials to sign with now (refreshed by botocore when due) and their expiry.
+
+    botocore exposes no public expiry, so this is the one place that reads its private
+    RefreshableCredentials._expiry_time (and _frozen_credentials). A refresh publishes the
+    new frozen set before the new expiry: if the frozen set is still current after the
+    expiry was read, the expiry is that set's own or an earlier one -- never a later one.
+    """
+    for _ in range(3):
+        frozen = credentials.get_frozen_credentials()
+        expiry = getattr(credentials, "_expiry_time", None)
+        if getattr(credentials, "_frozen_credentials", frozen) is frozen:
+            return frozen, expiry
+    raise StorageUnavailable("the credentials were refreshed three times while being read")
+
+
+def _signing_snapshot() -> tuple[ReadOnlyCredentials, datetime | None]:
+    with _reaching("signing"):
+        credentials = get_session().get_credentials()
+    if credentials is None:
+        raise StorageUnavailable("no AWS credentials to sign with")
+    try:
+        return _frozen_with_expiry(credentials)
+    except StorageUnavailable:
+        raise
+    except Exception as err:
+        # A refresh can fail any way its source can: STS refusing or throttling, the
+        # metadata service timing out, a refresh that returned expired credentials.
+        raise StorageUnavailable(f"the AWS credentials could not be refreshed: {err}") from err
+
+
+def _url_lifetime(requested: int, expiry: datetime | None) -> int:
+    """requested seconds, cut to the credentials' remaining life less the safety margin.
+
+    botocore refreshes credentials with under 10 minutes left before handing them out (and
+    raises if that fails), far more than margin + minimum, so a short remaining life here
+    means the refresh brought no better credentials: the click waits (503) and is not counted.
+    """
+    if expiry is None:
+        return requested  # long-lived, or the source states no expiry: the short TTL alone
+    usable = int((expiry - datetime.now(UTC)).total_seconds()) - app_settings.CREDENTIALS_MARGIN
+    if usable < app_settings.URL_TTL_MIN:
+        raise StorageUnavailable(
+            f"the AWS credentials expire at {expiry:%Y-%m-%d %H:%M:%S %Z}, too soon to sign with, "
+            "and no fresher ones could be had"
+        )
+    return min(requested, usable)
+
+
+def _signed_with(url: str, frozen: ReadOnlyCredentials) -> bool:
+    query = parse_qs(urlsplit(url).query)
+    scope = query.get("X-Amz-Credential", [""])[0]
+    token = query.get("X-Amz-Security-Token", [None])[0]
+    return scope.split("/", 1)[0] == frozen.access_key and token == frozen.token
 
 
 def presigned_get_url(
     *, bucket: str, key: str, filename: str, content_type: str, expires_in: int
 ) -> str:
-    """A SigV4 GET URL for the object, valid expires_in seconds, saved under filename."""
+    """A SigV4 GET URL for the object, saved under filename, valid expires_in seconds at most.
+
+    The lifetime is capped at the signing credentials' remaining life (less
+    SHARELINKS_CREDENTIALS_MARGIN): a URL never claims to outlive its own signature.
+    """
     params = {
         "Bucket": bucket,
         "Key": key,
@@ -104,21 +237,56 @@ def presigned_get_url(
     }
     if content_type:
         params["ResponseContentType"] = content_type
-    try:
-        return get_client().generate_presigned_url(
-            "get_object", Params=params, ExpiresIn=expires_in
-        )
-    except (NoCredentialsError, PartialCredentialsError) as err:
-        raise StorageUnavailable(f"no AWS credentials to sign with: {err}") from err
-    except BotoCoreError as err:
-        # A refresh of role credentials that failed (metadata service down, STS throttled).
-        raise StorageUnavailable(f"could not sign for s3://{bucket}/{key}: {err}") from err
+    client = get_client()
+    # The client signs with the credentials it fetches itself; a refresh between the check
+    # and the signature would pair one expiry with other keys, so the URL must show the
+    # very keys whose expiry was checked, else it is made again.
+    for _ in range(3):
+        frozen, expiry = _signing_snapshot()
+        lifetime = _url_lifetime(expires_in, expiry)
+        with _reaching(f"signing for s3://{bucket}/{key}"):
+            url = client.generate_presigned_url("get_object", Params=params, ExpiresIn=lifetime)
+        if _signed_with(url, frozen):
+            return url
+    raise StorageUnavailable(f"could not sign s3://{bucket}/{key} with checked credentials")
+
+
+def credential_status() -> CredentialStatus | None:
+    """The signing credentials' source and expiry, or None when none can be found."""
+    with _reaching("the AWS credential chain"):
+        credentials = get_session().get_credentials()
+    if credentials is None:
+        return None
+    frozen, expiry = _signing_snapshot()
+    return CredentialStatus(
+        method=credentials.method,
+        access_key=frozen.access_key,
+        temporary=bool(frozen.token),
+        expiry=expiry,
+    )
+
+
+def client_description() -> dict[str, str]:
+    """Endpoint, region, signature version and addressing style the client really uses."""
+    meta = get_client().meta
+    return {
+        "endpoint": meta.endpoint_url,
+        "region": meta.region_name,
+        "signature version": meta.config.signature_version,
+        "addressing style": (meta.config.s3 or {}).get("addressing_style") or "auto",
+    }
+
+
+def cloudfront_signer(key_id: str, rsa_sign: Callable[[bytes], bytes]) -> CloudFrontSigner:
+    """botocore's CloudFront URL signer around an RSA-SHA1 signing function."""
+    return CloudFrontSigner(key_id, rsa_sign)
 
 
 def object_head(*, bucket: str, key: str) -> ObjectInfo | None:
     """Size and type of the object, or None when it does not exist."""
     try:
-        response = get_client().head_object(Bucket=bucket, Key=key)
+        with _reaching(f"HEAD s3://{bucket}/{key}"):
+            response = get_client().head_object(Bucket=bucket, Key=key)
     except ClientError as err:
         status = err.response["ResponseMetadata"]["HTTPStatusCode"]
         if status == 404:
@@ -129,10 +297,6 @@ def object_head(*, bucket: str, key: str) -> ObjectInfo | None:
                 "credentials lack s3:ListBucket, or they lack s3:GetObject)"
             ) from err
         raise StorageError(f"s3://{bucket}/{key}: S3 answered {status}") from err
-    except (NoCredentialsError, PartialCredentialsError) as err:
-        raise StorageUnavailable(f"no AWS credentials to reach S3: {err}") from err
-    except BotoCoreError as err:
-        raise StorageUnavailable(f"S3 could not be reached for s3://{bucket}/{key}: {err}") from err
     return ObjectInfo(
         size=response["ContentLength"],
         content_type=response.get("ContentType") or "",
@@ -158,14 +322,22 @@ def object_upload(*, bucket: str, key: str, content: IO[bytes], content_type: st
     upload = File(content, name=key)
     upload.content_type = content_type  # django-storages sends it as Content-Type
     try:
-        return _upload_storage(bucket).save(key, upload)
+        with _reaching(f"upload to s3://{bucket}/{key}"):
+            return _upload_storage(bucket).save(key, upload)
     except ClientError as err:
         status = err.response["ResponseMetadata"]["HTTPStatusCode"]
         raise StorageError(f"upload to s3://{bucket}/{key} refused: S3 answered {status}") from err
-    except (NoCredentialsError, PartialCredentialsError) as err:
-        raise StorageUnavailable(f"no AWS credentials to upload with: {err}") from err
-    except BotoCoreError as err:
-        raise StorageUnavailable(f"upload to s3://{bucket}/{key} failed: {err}") from err
+
+
+def bucket_check(bucket: str) -> None:
+    """Raise StorageError (or StorageUnavailable) saying why the bucket does not answer."""
+    try:
+        with _reaching(f"HEAD bucket {bucket!r}"):
+            get_client().head_bucket(Bucket=bucket)
+    except ClientError as err:
+        status = err.response["ResponseMetadata"]["HTTPStatusCode"]
+        reason = {404: "does not exist here", 403: "refuses these credentials (403)"}
+        raise StorageError(f"bucket {bucket!r} {reason.get(status, f'answered {status}')}") from err
 
 
 def bucket_create(bucket: str) -> None:

@@ -17,7 +17,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sharelinks import s3
+from sharelinks import s3, signing
 from sharelinks.conf import app_settings
 from sharelinks.models import Click, ClickOutcome, Share, ShareStatus
 
@@ -263,7 +263,7 @@ def click_resolve(
         Click.objects.create(share=share, outcome=_REFUSALS[status], **click)
         return ClickResult(status=status, share=share)
     try:
-        url = s3.presigned_get_url(
+        url = signing.download_url(
             bucket=share.bucket,
             key=share.key,
             filename=share.filename,

@@ -1,0 +1,162 @@
+"""System checks: each misconfiguration is named at `manage.py check`, with a fix."""
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from sharelinks import checks
+from tests.credentials import cloudfront_pem
+
+
+def ids(messages) -> list[str]:
+    return [message.id for message in messages]
+
+
+def test_no_bucket_is_an_error(settings):
+    settings.AWS_STORAGE_BUCKET_NAME = ""
+    [error] = checks.check_bucket()
+    assert error.id == "sharelinks.E001"
+    assert "AWS_STORAGE_BUCKET_NAME" in error.hint
+
+
+def test_url_ttl_outside_sigv4_range_is_an_error(settings):
+    for ttl in (0, 604801, "60"):
+        settings.SHARELINKS_URL_TTL = ttl
+        [error] = checks.check_url_ttl()
+        assert error.id == "sharelinks.E002"
+        assert "7 days" in error.hint
+
+
+def test_url_ttl_within_range_passes(settings):
+    settings.SHARELINKS_URL_TTL = 60
+    assert checks.check_url_ttl() == []
+    assert checks.check_url_ttl_short() == []
+
+
+def test_url_ttl_above_an_hour_is_a_warning(settings):
+    settings.SHARELINKS_URL_TTL = 3601
+    [warning] = checks.check_url_ttl_short()
+    assert warning.id == "sharelinks.W002"
+    assert "60 s is plenty" in warning.hint
+    settings.SHARELINKS_URL_TTL = 604801  # E002's business, not a second message
+    assert checks.check_url_ttl_short() == []
+
+
+def test_unset_base_url_is_a_warning(settings):
+    settings.SHARELINKS_BASE_URL = ""
+    [warning] = checks.check_base_url()
+    assert warning.id == "sharelinks.W001"
+    assert "https://files.example.com" in warning.hint
+
+
+def test_signature_version_other_than_s3v4_is_an_error(settings):
+    settings.AWS_S3_SIGNATURE_VERSION = "s3"
+    [error] = checks.check_signature_version()
+    assert error.id == "sharelinks.E003"
+    assert error.hint == 'Set AWS_S3_SIGNATURE_VERSION = "s3v4".'
+    settings.AWS_S3_SIGNATURE_VERSION = "s3v4"
+    assert checks.check_signature_version() == []
+
+
+def test_querystring_auth_off_is_an_error(settings):
+    settings.AWS_QUERYSTRING_AUTH = False
+    [error] = checks.check_querystring_auth()
+    assert error.id == "sharelinks.E004"
+    assert "AWS_QUERYSTRING_AUTH = True" in error.hint
+
+
+def test_custom_domain_without_cloudfront_signing_is_an_error(settings):
+    settings.AWS_S3_CUSTOM_DOMAIN = "cdn.example.com"
+    [error] = checks.check_custom_domain()
+    assert error.id == "sharelinks.E005"
+    assert "SHARELINKS_SIGNER=cloudfront" in error.hint
+
+
+def test_custom_domain_signed_by_cloudfront_passes(settings):
+    settings.AWS_S3_CUSTOM_DOMAIN = "cdn.example.com"
+    settings.SHARELINKS_SIGNER = "cloudfront"
+    assert checks.check_custom_domain() == []
+
+
+def test_unknown_signer_is_an_error(settings):
+    settings.SHARELINKS_SIGNER = "gcs"
+    [error] = checks.check_signer()
+    assert error.id == "sharelinks.E006"
+    assert error.hint == "Use one of: s3, cloudfront."
+
+
+def test_cloudfront_without_domain_or_key_id_is_an_error(settings):
+    settings.SHARELINKS_SIGNER = "cloudfront"
+    settings.SHARELINKS_CLOUDFRONT_PRIVATE_KEY = cloudfront_pem()
+    [error] = checks.check_signer()
+    assert error.id == "sharelinks.E007"
+    assert "SHARELINKS_CLOUDFRONT_DOMAIN and SHARELINKS_CLOUDFRONT_KEY_ID" in error.msg
+    assert "trusted key group" in error.hint
+
+
+def cloudfront_settings(settings, **private_key):
+    settings.SHARELINKS_SIGNER = "cloudfront"
+    settings.SHARELINKS_CLOUDFRONT_DOMAIN = "d111111abcdef8.cloudfront.net"
+    settings.SHARELINKS_CLOUDFRONT_KEY_ID = "K2JCJMDEHXQW5F"
+    for name, value in private_key.items():
+        setattr(settings, f"SHARELINKS_CLOUDFRONT_{name.upper()}", value)
+
+
+def test_complete_cloudfront_configuration_passes(settings, tmp_path):
+    cloudfront_settings(settings, private_key=cloudfront_pem())
+    assert checks.check_signer() == []
+    key_file = tmp_path / "cloudfront.pem"
+    key_file.write_text(cloudfront_pem())
+    cloudfront_settings(settings, private_key="", private_key_file=str(key_file))
+    assert checks.check_signer() == []
+
+
+def test_cloudfront_private_key_missing_unreadable_or_not_rsa_is_an_error(settings, tmp_path):
+    ec_pem = (
+        ec.generate_private_key(ec.SECP256R1())
+        .private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        .decode()
+    )
+    cases = [
+        ({}, "No CloudFront private key"),
+        ({"private_key_file": str(tmp_path / "absent.pem")}, "cannot be read"),
+        ({"private_key": "not a key"}, "not an unencrypted PEM"),
+        ({"private_key": ec_pem}, "must be an RSA key"),
+    ]
+    for private_key, reason in cases:
+        cloudfront_settings(settings, private_key="", private_key_file="")
+        cloudfront_settings(settings, **private_key)
+        [error] = checks.check_signer()
+        assert error.id == "sharelinks.E008"
+        assert reason in error.msg
+        assert "SHARELINKS_CLOUDFRONT_PRIVATE_KEY_FILE" in error.hint
+
+
+def test_long_lived_keys_on_amazon_s3_are_a_warning(settings):
+    settings.AWS_S3_ENDPOINT_URL = None  # Amazon S3 itself; the test keys come from env
+    [warning] = checks.check_long_lived_keys()
+    assert warning.id == "sharelinks.W003"
+    assert "source: env" in warning.msg
+    assert "IAM role" in warning.hint
+
+
+def test_long_lived_keys_for_another_s3_compatible_store_pass(settings):
+    # Ceph or MinIO offer no roles, so keys are the only way: nothing to warn about.
+    assert settings.AWS_S3_ENDPOINT_URL.startswith("http://127.0.0.1")
+    assert checks.check_long_lived_keys() == []
+
+
+def test_role_credentials_on_amazon_s3_pass(settings, monkeypatch):
+    from sharelinks import s3
+
+    settings.AWS_S3_ENDPOINT_URL = "https://s3.eu-west-1.amazonaws.com"
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "a-session-token")
+    s3.client_reset()
+    try:
+        assert checks.check_long_lived_keys() == []
+    finally:
+        monkeypatch.delenv("AWS_SESSION_TOKEN")
+        s3.client_reset()

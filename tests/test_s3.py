@@ -1,0 +1,186 @@
+"""sharelinks.s3: presigned URLs never outlive the credentials that sign them."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+
+from sharelinks import s3
+from sharelinks.models import Click, ClickOutcome
+from tests.credentials import install_role_credentials, role_keys, role_metadata
+from tests.factories import ShareFactory
+from tests.presign import verify_presigned_url
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def role_credentials():
+    yield install_role_credentials
+    s3.use_credentials(None)
+
+
+@pytest.fixture
+def clock():
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+def presign(expires_in: int = 60) -> str:
+    return s3.presigned_get_url(
+        bucket="sharelinks-test",
+        key="reports/q1.pdf",
+        filename="q1.pdf",
+        content_type="application/pdf",
+        expires_in=expires_in,
+    )
+
+
+@pytest.mark.parametrize(("ttl", "expected"), [(60, 60), (3600, 11 * 60 - 30)])
+def test_url_lives_the_ttl_but_never_past_the_credentials_less_the_margin(
+    clock, role_credentials, ttl, expected
+):
+    role_credentials("first", timedelta(minutes=11))
+    url = verify_presigned_url(presign(ttl), **role_keys("first"))
+    assert url.expires_in == expected
+    assert url.expires_at <= NOW + timedelta(minutes=11) - timedelta(seconds=30)
+
+
+def test_credentials_about_to_expire_are_refreshed_and_the_fresh_token_signs(
+    clock, role_credentials
+):
+    role_credentials(
+        "old", timedelta(seconds=20), refresh=lambda: role_metadata("fresh", timedelta(hours=1))
+    )
+    url = verify_presigned_url(presign(60), **role_keys("fresh"))
+    assert url.token == "fresh-session-token"
+    assert url.expires_in == 60
+
+
+def test_a_refresh_that_brings_short_lived_credentials_cuts_the_url_to_them(
+    clock, role_credentials
+):
+    role_credentials(
+        "old", timedelta(seconds=20), refresh=lambda: role_metadata("brief", timedelta(seconds=45))
+    )
+    url = verify_presigned_url(presign(60), **role_keys("brief"))
+    assert url.expires_in == 15  # 45 s left, less the 30 s margin
+
+
+def test_too_little_life_even_after_a_refresh_is_unavailable(clock, role_credentials):
+    role_credentials(
+        "old", timedelta(seconds=20), refresh=lambda: role_metadata("brief", timedelta(seconds=34))
+    )
+    with pytest.raises(s3.StorageUnavailable, match="too soon to sign with"):
+        presign()
+
+
+def test_a_failed_refresh_of_expiring_credentials_is_unavailable(clock, role_credentials):
+    role_credentials("old", timedelta(seconds=20))
+    with pytest.raises(s3.StorageUnavailable, match=r"could not be refreshed.*throttled"):
+        presign()
+
+
+def test_margin_and_minimum_are_settings(clock, role_credentials, settings):
+    settings.SHARELINKS_CREDENTIALS_MARGIN = 5
+    settings.SHARELINKS_URL_TTL_MIN = 1
+    role_credentials(
+        "old", timedelta(seconds=20), refresh=lambda: role_metadata("brief", timedelta(seconds=8))
+    )
+    assert verify_presigned_url(presign(60), **role_keys("brief")).expires_in == 3
+
+
+def test_no_known_expiry_leaves_the_ttl_alone(clock, monkeypatch, settings):
+    # Lambda hands its role to the code as environment variables, token included, with no
+    # expiry: only the short TTL limits the URL.
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "lambda-session-token")
+    s3.client_reset()
+    try:
+        url = presign(3600)
+        status = s3.credential_status()
+    finally:
+        monkeypatch.delenv("AWS_SESSION_TOKEN")
+        s3.client_reset()
+    info = verify_presigned_url(
+        url,
+        access_key="AKIDLOCALTESTING",
+        secret_key="local-testing-secret",
+        token="lambda-session-token",
+    )
+    assert info.expires_in == 3600
+    assert (status.method, status.temporary, status.expiry) == ("env", True, None)
+
+
+def test_the_url_is_signed_with_the_very_credentials_whose_expiry_was_checked(
+    clock, role_credentials, monkeypatch
+):
+    # The clock jumps between the expiry check and the signature, so the client's own
+    # signer refreshes: the URL shows other keys than were checked and is made again.
+    role_credentials(
+        "old", timedelta(minutes=16), refresh=lambda: role_metadata("fresh", timedelta(hours=1))
+    )
+    checked = []
+    real_lifetime = s3._url_lifetime
+
+    def lifetime_then_jump(requested, expiry):
+        checked.append(expiry)
+        result = real_lifetime(requested, expiry)
+        if len(checked) == 1:
+            clock.shift(timedelta(minutes=7))  # 9 minutes left: botocore must refresh
+        return result
+
+    monkeypatch.setattr(s3, "_url_lifetime", lifetime_then_jump)
+    url = verify_presigned_url(presign(60), **role_keys("fresh"))
+    assert len(checked) == 2
+    assert checked == [NOW + timedelta(minutes=16), NOW + timedelta(minutes=7, hours=1)]
+    assert url.signed_at == NOW + timedelta(minutes=7)
+
+
+def test_static_keys_are_long_lived_without_expiry():
+    status = s3.credential_status()
+    assert (status.method, status.temporary, status.expiry) == ("env", False, None)
+    assert status.access_key == "AKIDLOCALTESTING"
+
+
+def test_role_status_says_temporary_with_its_expiry(clock, role_credentials):
+    role_credentials("first", timedelta(hours=1), method="iam-role")
+    status = s3.credential_status()
+    assert (status.method, status.temporary) == ("iam-role", True)
+    assert status.expiry == NOW + timedelta(hours=1)
+    assert status.remaining() == 3600
+
+
+def test_one_client_and_one_credentials_object_serve_every_presign(role_credentials):
+    credentials = role_credentials("first", timedelta(hours=1))
+    client = s3.get_client()
+    for _ in range(3):
+        presign()
+    assert s3.get_client() is client
+    assert s3.get_session().get_credentials() is credentials
+
+
+@pytest.mark.django_db
+def test_click_when_credentials_cannot_be_refreshed_is_503_and_not_counted(
+    client, clock, role_credentials
+):
+    share = ShareFactory()
+    role_credentials("old", timedelta(seconds=20))
+    response = client.get(share.path)
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    share.refresh_from_db()
+    assert share.download_count == 0
+    assert Click.objects.get(share=share).outcome == ClickOutcome.UNAVAILABLE
+
+
+@pytest.mark.django_db
+def test_click_after_a_refresh_redirects_with_the_fresh_token(client, clock, role_credentials):
+    share = ShareFactory()
+    role_credentials(
+        "old", timedelta(seconds=20), refresh=lambda: role_metadata("fresh", timedelta(hours=1))
+    )
+    response = client.get(share.path)
+    assert response.status_code == 302
+    assert verify_presigned_url(response["Location"], **role_keys("fresh")).expires_in == 60
+    share.refresh_from_db()
+    assert share.download_count == 1
