@@ -218,6 +218,52 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL") or None
 CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL is None
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
+# Late acks: a task is acknowledged when it has run, not when it starts, so a worker that
+# dies mid-task leaves it to another. Safe only because every task is idempotent (the
+# outbox claims its row; the periodic jobs re-read the state they act on).
+CELERY_TASK_ACKS_LATE = True
+# A worker process killed mid-task (OOM, SIGKILL) gives the message back instead of
+# acking it; late acks alone would count a crash as done.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# One message at a time per process: a worker waiting on a slow mail server must not sit
+# on prefetched emails that an idle worker could send.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# No task may hang a worker: the soft limit raises inside the task, the hard one kills
+# it. An SMTP send is bounded by EMAIL_TIMEOUT per socket operation, far below these; the
+# outbox's claim lease (10 minutes) must stay above the hard limit.
+CELERY_TASK_SOFT_TIME_LIMIT = 240
+CELERY_TASK_TIME_LIMIT = 300
+# Email retries (sharelinks.outbox): attempts, and the backoff that doubles from the delay
+# to the maximum (seconds), with jitter.
+SHARELINKS_EMAIL_MAX_ATTEMPTS = env_int("SHARELINKS_EMAIL_MAX_ATTEMPTS", 6)
+SHARELINKS_EMAIL_RETRY_DELAY = env_int("SHARELINKS_EMAIL_RETRY_DELAY", 30)
+SHARELINKS_EMAIL_RETRY_MAX = env_int("SHARELINKS_EMAIL_RETRY_MAX", 1800)
+SHARELINKS_OUTBOX_SWEEP_AFTER = env_int("SHARELINKS_OUTBOX_SWEEP_AFTER", 120)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # Redis redelivers a message not acked within this many seconds. A retry waits in a
+    # worker, unacked, for up to SHARELINKS_EMAIL_RETRY_MAX, so the timeout must exceed the
+    # longest countdown plus a run, or every long retry would be delivered twice.
+    "visibility_timeout": SHARELINKS_EMAIL_RETRY_MAX + CELERY_TASK_TIME_LIMIT + 600,
+    # Publishing happens on commit of a click or a staff request: one connection attempt,
+    # then give up (the row stays pending and the sweeper publishes it later). Without
+    # this kombu keeps reconnecting for seconds while the recipient waits for the file.
+    "max_retries": 0,
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY = False
+# Workers and beat, unlike web requests, should wait for a broker that is still starting.
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Schedules live in the database (django-celery-beat), so staff see and edit them in the
+# admin; sharelinks' migration 0003 registers the defaults once.
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_TASK_IGNORE_RESULT = True
+
+# Periodic upkeep (sharelinks.maintenance).
+SHARELINKS_EXPIRY_REMINDER = env_duration("SHARELINKS_EXPIRY_REMINDER", "1d")
+SHARELINKS_CLICK_RETENTION_DAYS = env_int("SHARELINKS_CLICK_RETENTION_DAYS", 90)
+SHARELINKS_OBJECT_CHECK_BATCH = env_int("SHARELINKS_OBJECT_CHECK_BATCH", 500)
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", "localhost")

@@ -44,6 +44,27 @@ DEFAULTS: dict[str, Any] = {
     "PROXY_COUNT": 0,
     # Longest user agent kept on a click row; the rest is cut, never rejected.
     "USER_AGENT_MAX_LENGTH": 256,
+    # -- email and background work (sharelinks.outbox, sharelinks.maintenance) --
+    # How long before expiry the owner is reminded, once per share. Shares that live no
+    # longer than this are not reminded: their owner just made them.
+    "EXPIRY_REMINDER": timedelta(days=1),
+    # Click rows older than this many days are deleted, in batches of CLICK_PURGE_BATCH.
+    "CLICK_RETENTION_DAYS": 90,
+    "CLICK_PURGE_BATCH": 5000,
+    # Most addresses one "send link" may name; more looks like a mailing list, not a share.
+    "MAX_RECIPIENTS": 20,
+    # An email is tried this many times in all, the waits doubling from EMAIL_RETRY_DELAY
+    # seconds (with jitter) up to EMAIL_RETRY_MAX; then it is marked failed.
+    "EMAIL_MAX_ATTEMPTS": 6,
+    "EMAIL_RETRY_DELAY": 30,
+    "EMAIL_RETRY_MAX": 1800,
+    # The sweeper re-dispatches emails still pending this many seconds after they were due:
+    # long enough for the normal dispatch (on commit, or a retry) to have happened first.
+    "OUTBOX_SWEEP_AFTER": 120,
+    # The broken-share check HEADs at most OBJECT_CHECK_BATCH objects per run, at most
+    # OBJECT_CHECK_RATE per second, least recently checked first.
+    "OBJECT_CHECK_BATCH": 500,
+    "OBJECT_CHECK_RATE": 10.0,
 }
 
 SIGV4_MAX_EXPIRES = 604800

@@ -17,7 +17,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sharelinks import s3, signing
+from sharelinks import outbox, s3, signing
 from sharelinks.conf import app_settings
 from sharelinks.models import Click, ClickOutcome, Share, ShareStatus
 
@@ -218,6 +218,7 @@ class ClickResult:
     share: Share | None = None
     url: str = ""
     unavailable: bool = False
+    missing: bool = False  # the broken-share check found no object: 410 "no longer available"
 
 
 _REFUSALS = {
@@ -253,8 +254,9 @@ def click_resolve(
         return ClickResult(status=None)
     now = timezone.now()
     status = share.status_at(now)
+    missing = status == ShareStatus.ACTIVE and share.missing_since is not None
     if not count:
-        return ClickResult(status=status, share=share)
+        return ClickResult(status=status, share=share, missing=missing)
     click = {
         "client_ip": client_network(client_ip),
         "user_agent": user_agent[: app_settings.USER_AGENT_MAX_LENGTH],
@@ -262,6 +264,9 @@ def click_resolve(
     if status != ShareStatus.ACTIVE:
         Click.objects.create(share=share, outcome=_REFUSALS[status], **click)
         return ClickResult(status=status, share=share)
+    if missing:
+        Click.objects.create(share=share, outcome=ClickOutcome.MISSING, **click)
+        return ClickResult(status=status, share=share, missing=True)
     try:
         url = signing.download_url(
             bucket=share.bucket,
@@ -281,7 +286,9 @@ def click_resolve(
             .update(download_count=F("download_count") + 1)
         )
         if counted:
-            Click.objects.create(share=share, outcome=ClickOutcome.REDIRECTED, **click)
+            row = Click.objects.create(share=share, outcome=ClickOutcome.REDIRECTED, **click)
+            # Only a row and an on-commit publish: the owner's email never slows the click.
+            outbox.download_notify(share=share, click=row, first=share.download_count == 0)
     if counted:
         share.download_count += 1
         return ClickResult(status=ShareStatus.ACTIVE, share=share, url=url)

@@ -103,6 +103,8 @@ def share_download(request: HttpRequest, code: str) -> HttpResponse:
         return _page(request, "not_found.html", 404)
     if result.status != ShareStatus.ACTIVE:
         return _gone(request, result)
+    if result.missing:
+        return _page(request, "missing.html", 410, share=result.share)
     if request.method == "HEAD":
         return HttpResponse(status=302)
     return HttpResponseRedirect(result.url)

@@ -1,0 +1,80 @@
+"""The emails themselves: plain text and HTML from templates, one pair per delivery kind.
+
+Only the short link is ever mailed. A presigned URL in a mailbox would be a credential that
+outlives its purpose (and dies with the signing role's credentials anyway); the short link
+is checked again on every click.
+"""
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.defaultfilters import filesizeformat
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from sharelinks import services
+from sharelinks.conf import app_settings
+from sharelinks.models import Delivery, DeliveryKind
+
+SUBJECTS = {
+    DeliveryKind.LINK: _("%(sender)s shared a file with you: %(file)s"),
+    DeliveryKind.FIRST_DOWNLOAD: _("%(file)s was downloaded"),
+    DeliveryKind.DOWNLOAD: _("%(file)s was downloaded"),
+    DeliveryKind.EXPIRY_REMINDER: _("Your link to %(file)s expires soon"),
+    DeliveryKind.MISSING: _("The file behind your link to %(file)s is missing"),
+}
+
+
+def person_name(user) -> str:
+    """How an email names a staff member: full name, else the login name."""
+    return user.get_full_name() or user.get_username()
+
+
+def _admin_url(delivery: Delivery) -> str:
+    """The share's admin page, for owner emails; empty when there is no admin to link to."""
+    base = app_settings.BASE_URL.rstrip("/")
+    try:
+        path = reverse("admin:sharelinks_share_change", args=[delivery.share.pk])
+    except NoReverseMatch:
+        return ""
+    return base + path if base else ""
+
+
+def context_for(delivery: Delivery) -> dict:
+    """What the templates may say: no presigned URL is ever put here."""
+    share = delivery.share
+    sender = delivery.sender or share.owner
+    return {
+        "delivery": delivery,
+        "share": share,
+        "sender_name": person_name(sender),
+        "owner_name": person_name(share.owner),
+        "owner_email": share.owner.email,
+        "link": services.share_url(share),
+        "size": filesizeformat(share.size) if share.size is not None else "",
+        "expires_at": timezone.localtime(share.expires_at),
+        "message": delivery.message.strip(),
+        "click": delivery.click,
+        "admin_url": _admin_url(delivery),
+    }
+
+
+def message_for(delivery: Delivery) -> EmailMultiAlternatives:
+    """The multipart message for one outbox row; Reply-To is the share's owner."""
+    context = context_for(delivery)
+    template = f"sharelinks/email/{delivery.kind}"
+    subject = SUBJECTS[delivery.kind] % {
+        "sender": context["sender_name"],
+        "file": delivery.share.filename,
+    }
+    message = EmailMultiAlternatives(
+        subject=" ".join(subject.split()),  # no header injection through a file name
+        body=render_to_string(f"{template}.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[delivery.recipient],
+        reply_to=[delivery.share.owner.email] if delivery.share.owner.email else None,
+        headers={"Auto-Submitted": "auto-generated"} if delivery.kind != DeliveryKind.LINK else {},
+    )
+    message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
+    return message

@@ -1,0 +1,134 @@
+"""Periodic upkeep: expiry reminders, click-log retention, and the broken-share check.
+
+Each runs from celery beat (sharelinks.tasks) or from `manage.py maintenance` for operators
+without beat; each is safe to run twice or concurrently.
+"""
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from sharelinks import outbox, s3
+from sharelinks.conf import app_settings
+from sharelinks.models import Click, Delivery, DeliveryKind, Share
+
+logger = logging.getLogger(__name__)
+
+
+def expiry_reminders_queue(*, now: datetime | None = None) -> int:
+    """Queue one reminder per active share expiring within EXPIRY_REMINDER; return how many.
+
+    A share that lives no longer than the reminder window is skipped: its owner made it
+    knowing when it ends. "Once" is the outbox's unique constraint, not this query.
+    """
+    now = now or timezone.now()
+    window = app_settings.EXPIRY_REMINDER
+    reminded = Delivery.objects.filter(kind=DeliveryKind.EXPIRY_REMINDER).values("share_id")
+    due = (
+        Share.objects.active(now)
+        .filter(expires_at__lte=now + window, created_at__lt=F("expires_at") - window)
+        .exclude(pk__in=reminded)
+        .select_related("owner")
+    )
+    queued = sum(
+        outbox.owner_notify(share=share, kind=DeliveryKind.EXPIRY_REMINDER) is not None
+        for share in due.iterator()
+    )
+    if queued:
+        logger.info("queued %d expiry reminders", queued)
+    return queued
+
+
+def clicks_purge(*, now: datetime | None = None) -> int:
+    """Delete click rows older than CLICK_RETENTION_DAYS, in batches; return how many.
+
+    Batches keep each DELETE (and its lock, its WAL) small, so clicks arriving meanwhile
+    are never held up behind one huge statement.
+    """
+    cutoff = (now or timezone.now()) - timedelta(days=app_settings.CLICK_RETENTION_DAYS)
+    deleted = 0
+    while True:
+        batch = list(
+            Click.objects.filter(at__lt=cutoff)
+            .order_by("pk")
+            .values_list("pk", flat=True)[: app_settings.CLICK_PURGE_BATCH]
+        )
+        if not batch:
+            break
+        Click.objects.filter(pk__in=batch).delete()
+        deleted += len(batch)
+    if deleted:
+        logger.info("deleted %d clicks older than %s", deleted, cutoff)
+    return deleted
+
+
+@dataclass
+class CheckReport:
+    """What one broken-share check run found."""
+
+    checked: int = 0
+    missing: int = 0
+    restored: int = 0
+    errors: int = 0
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def objects_check(
+    *, limit: int | None = None, rate: float | None = None, sleep: Callable = time.sleep
+) -> CheckReport:
+    """HEAD the objects of active shares, least recently checked first, rate-limited.
+
+    A missing object flags the share (clicks then get "no longer available") and tells the
+    owner once; an object that is back clears the flag. If S3 cannot be reached at all the
+    run stops: that is an outage, not a thousand missing files.
+    """
+    limit = limit or app_settings.OBJECT_CHECK_BATCH
+    interval = 1 / (rate or app_settings.OBJECT_CHECK_RATE)
+    shares = (
+        Share.objects.active()
+        .order_by(F("object_checked_at").asc(nulls_first=True), "pk")
+        .select_related("owner")[:limit]
+    )
+    report = CheckReport()
+    started = time.monotonic()
+    for index, share in enumerate(shares):
+        sleep(max(0.0, started + index * interval - time.monotonic()))
+        try:
+            info = s3.object_head(bucket=share.bucket, key=share.key)
+        except s3.StorageUnavailable as err:
+            logger.error("broken-share check stopped: %s", err)
+            break
+        except s3.StorageError as err:
+            logger.warning("share %s: cannot check its object: %s", share.pk, err)
+            report.errors += 1
+            continue
+        _record(share, found=info is not None, report=report)
+    logger.info("broken-share check: %s", report.as_dict())
+    return report
+
+
+def _record(share: Share, *, found: bool, report: CheckReport) -> None:
+    now = timezone.now()
+    report.checked += 1
+    if found:
+        if share.missing_since is not None:
+            report.restored += 1
+            logger.info("share %s: object is back", share.pk)
+        Share.objects.filter(pk=share.pk).update(object_checked_at=now, missing_since=None)
+        return
+    with transaction.atomic():  # the flag and the owner's email stand or fall together
+        Share.objects.filter(pk=share.pk).update(
+            object_checked_at=now, missing_since=share.missing_since or now
+        )
+        if share.missing_since is None:
+            report.missing += 1
+            logger.warning("share %s: s3://%s/%s is missing", share.pk, share.bucket, share.key)
+            outbox.owner_notify(share=share, kind=DeliveryKind.MISSING)

@@ -1,0 +1,264 @@
+"""The email outbox: a row written with the change that causes it, sent once by a task.
+
+Writing the row in the caller's transaction and publishing the task only on commit means an
+email exists exactly when its cause does. The broker is a doorbell, not the record: if it is
+down the row stays pending and the sweeper rings again; if it rings twice, the atomic claim
+lets one task send and the other find nothing to do.
+"""
+
+import logging
+import re
+import smtplib
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from sharelinks import emails, retry
+from sharelinks.conf import app_settings
+from sharelinks.models import (
+    Click,
+    Delivery,
+    DeliveryKind,
+    DeliveryStatus,
+    NotifyDownloads,
+    Share,
+    ShareStatus,
+)
+
+logger = logging.getLogger(__name__)
+
+# A claim older than this belongs to a worker that died mid-send (the task's hard time
+# limit, CELERY_TASK_TIME_LIMIT, is shorter), so the row may be taken again.
+CLAIM_LEASE = timedelta(minutes=10)
+_SEPARATORS = re.compile(r"[\s,;]+")
+
+
+def recipients_clean(recipients: str | Iterable[str]) -> list[str]:
+    """Addresses from a list or from text separated by commas, semicolons or lines.
+
+    Every bad address is named in one ValidationError, so staff fix them all at once and no
+    task is ever queued for an address that cannot work.
+    """
+    if isinstance(recipients, str):
+        recipients = _SEPARATORS.split(recipients)
+    addresses: list[str] = []
+    invalid: list[str] = []
+    for raw in recipients:
+        address = BaseUserManager.normalize_email(raw.strip())
+        if not address or address in addresses:
+            continue
+        try:
+            validate_email(address)
+        except ValidationError:
+            invalid.append(raw.strip())
+        else:
+            addresses.append(address)
+    if invalid:
+        raise ValidationError(
+            _("Not a valid email address: %(addresses)s"),
+            code="invalid_recipient",
+            params={"addresses": ", ".join(invalid)},
+        )
+    if len(addresses) > app_settings.MAX_RECIPIENTS:
+        raise ValidationError(
+            _("Send to at most %(limit)d addresses at once."),
+            code="too_many_recipients",
+            params={"limit": app_settings.MAX_RECIPIENTS},
+        )
+    return addresses
+
+
+def share_send_link(
+    *,
+    share: Share,
+    recipients: str | Iterable[str],
+    message: str = "",
+    sender: AbstractBaseUser | None = None,
+    on_unqueued: Callable[[], None] | None = None,
+) -> list[Delivery]:
+    """Queue the short link for each recipient, in the caller's transaction.
+
+    A recipient who already has the link on its way is left alone; one whose earlier email
+    was sent or failed gets it again. on_unqueued is called (after commit) when the broker
+    could not be told, so the caller can say that the mail waits for the sweeper.
+    """
+    addresses = recipients_clean(recipients)
+    if not addresses:
+        raise ValidationError(_("Name at least one recipient."), code="no_recipient")
+    if share.status != ShareStatus.ACTIVE:
+        raise ValidationError(
+            _("This share is %(status)s: its link would not work."),
+            code="share_inactive",
+            params={"status": share.status.label.lower()},
+        )
+    with transaction.atomic():
+        rows = [_link_queue(share, address, message, sender) for address in addresses]
+        deliveries_dispatch([row.pk for row in rows], on_unqueued=on_unqueued)
+    return rows
+
+
+def _link_queue(
+    share: Share, address: str, message: str, sender: AbstractBaseUser | None
+) -> Delivery:
+    row, created = Delivery.objects.select_for_update().get_or_create(
+        share=share,
+        kind=DeliveryKind.LINK,
+        recipient=address,
+        defaults={"message": message, "sender": sender},
+    )
+    if not created and row.status in (DeliveryStatus.SENT, DeliveryStatus.FAILED):
+        row.status, row.attempts, row.last_error = DeliveryStatus.PENDING, 0, ""
+        row.message, row.sender, row.due_at = message, sender, timezone.now()
+        row.claimed_at = row.sent_at = None
+        row.save()
+    return row
+
+
+def download_notify(*, share: Share, click: Click, first: bool) -> Delivery | None:
+    """Queue the owner's download email for a counted click, inside the click's transaction.
+
+    Only a row and an on-commit publish: the click never waits for mail. "First download"
+    is once per share by a unique constraint, so two racing first clicks queue one email.
+    """
+    mode = share.notify_downloads
+    if mode == NotifyDownloads.NEVER or (mode == NotifyDownloads.FIRST and not first):
+        return None
+    kind = DeliveryKind.FIRST_DOWNLOAD if mode == NotifyDownloads.FIRST else DeliveryKind.DOWNLOAD
+    return _owner_queue(share, kind, click=click)
+
+
+def owner_notify(*, share: Share, kind: DeliveryKind) -> Delivery | None:
+    """Queue a once-per-share email to the owner (reminder, missing file); None if done before."""
+    return _owner_queue(share, kind)
+
+
+def _owner_queue(share: Share, kind: DeliveryKind, click: Click | None = None) -> Delivery | None:
+    if not share.owner.email:
+        logger.info("share %s: owner has no email address, no %s email", share.pk, kind)
+        return None
+    try:
+        with transaction.atomic():  # a savepoint: losing the race must not undo the caller
+            row = Delivery.objects.create(
+                share=share, kind=kind, recipient=share.owner.email, click=click
+            )
+    except IntegrityError:
+        return None
+    deliveries_dispatch([row.pk])
+    return row
+
+
+def deliveries_dispatch(ids: list[int], *, on_unqueued: Callable[[], None] | None = None) -> None:
+    """Publish one send task per row once the current transaction commits."""
+    if ids:
+        transaction.on_commit(lambda: deliveries_publish(ids, on_unqueued=on_unqueued))
+
+
+def deliveries_publish(ids: list[int], *, on_unqueued: Callable[[], None] | None = None) -> bool:
+    """Publish now; never raises for a broker failure, which leaves the rows to the sweeper.
+
+    The publish is one attempt with a short connection timeout (see CELERY_BROKER_* in
+    settings): a click or a staff request must not wait on a broker that is down.
+    """
+    from sharelinks import tasks  # tasks import this module
+
+    try:
+        for pk in ids:
+            tasks.delivery_send.apply_async((pk,), retry=False)
+    except Exception as err:  # kombu, redis and socket errors alike: the row is the record
+        if tasks.delivery_send.app.conf.task_always_eager:
+            raise
+        logger.warning("emails %s stay pending for the sweeper: broker unavailable: %s", ids, err)
+        if on_unqueued is not None:
+            on_unqueued()
+        return False
+    return True
+
+
+def delivery_send(*, delivery_id: int) -> float | None:
+    """Claim one row and send it; return seconds until a retry, or None when done.
+
+    The claim is one conditional UPDATE (pending, or sending with a lapsed lease, becomes
+    sending), so of two tasks for the same row exactly one sends.
+    """
+    now = timezone.now()
+    claimed = (
+        Delivery.objects.filter(pk=delivery_id)
+        .filter(
+            Q(status=DeliveryStatus.PENDING)
+            | Q(status=DeliveryStatus.SENDING, claimed_at__lt=now - CLAIM_LEASE)
+        )
+        .update(status=DeliveryStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+    )
+    if not claimed:
+        logger.info("email %s: already sent, failed or being sent; nothing to do", delivery_id)
+        return None
+    delivery = Delivery.objects.select_related("share__owner", "sender", "click").get(
+        pk=delivery_id
+    )
+    try:
+        emails.message_for(delivery).send()
+    except (smtplib.SMTPException, OSError) as err:
+        return _send_failed(delivery, err)
+    except Exception as err:  # a bug or a misconfiguration: retrying cannot help
+        _mark(delivery, status=DeliveryStatus.FAILED, last_error=f"{type(err).__name__}: {err}")
+        raise
+    _mark(delivery, status=DeliveryStatus.SENT, sent_at=timezone.now(), last_error="")
+    logger.info("email %s (%s) sent", delivery.pk, delivery.kind)
+    return None
+
+
+def _send_failed(delivery: Delivery, err: Exception) -> float | None:
+    error = f"{type(err).__name__}: {err}"[:2000]
+    if retry.is_permanent(err) or delivery.attempts >= app_settings.EMAIL_MAX_ATTEMPTS:
+        logger.error(
+            "email %s failed for good after %s attempts: %s", delivery.pk, delivery.attempts, error
+        )
+        _mark(delivery, status=DeliveryStatus.FAILED, last_error=error)
+        return None
+    delay = retry.delay_for(delivery.attempts)
+    logger.warning(
+        "email %s: attempt %s failed, retry in %.0fs: %s",
+        delivery.pk,
+        delivery.attempts,
+        delay,
+        error,
+    )
+    _mark(
+        delivery,
+        status=DeliveryStatus.PENDING,
+        last_error=error,
+        claimed_at=None,
+        due_at=timezone.now() + timedelta(seconds=delay),
+    )
+    return delay
+
+
+def _mark(delivery: Delivery, **fields) -> None:
+    # Only while our claim holds: a row taken over after a lapsed lease is the new owner's.
+    Delivery.objects.filter(
+        pk=delivery.pk, status=DeliveryStatus.SENDING, claimed_at=delivery.claimed_at
+    ).update(**fields)
+
+
+def deliveries_sweep(*, older_than: timedelta | None = None, limit: int = 500) -> int:
+    """Publish again the rows nobody is working on: pending past due, or claims that lapsed."""
+    now = timezone.now()
+    if older_than is None:
+        older_than = timedelta(seconds=app_settings.OUTBOX_SWEEP_AFTER)
+    stuck = Q(status=DeliveryStatus.PENDING, due_at__lte=now - older_than) | Q(
+        status=DeliveryStatus.SENDING, claimed_at__lt=now - CLAIM_LEASE
+    )
+    ids = list(
+        Delivery.objects.filter(stuck).order_by("due_at").values_list("pk", flat=True)[:limit]
+    )
+    if ids:
+        logger.info("sweeper: publishing %d pending emails again", len(ids))
+        deliveries_publish(ids)
+    return len(ids)

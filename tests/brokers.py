@@ -1,0 +1,28 @@
+"""Point the Celery app of this process at another broker for a while (tests only)."""
+
+import contextlib
+
+from project.celery import app as celery_app
+
+# A loopback port nothing listens on: connecting fails at once, like a broker that is down.
+UNREACHABLE = "redis://127.0.0.1:1/0"
+
+
+def _reset_pools() -> None:
+    # The app keeps a connection pool and a producer pool built from the broker URL it
+    # first saw; forget both so the next publish connects to the URL now configured.
+    celery_app._after_fork()
+
+
+@contextlib.contextmanager
+def broker(url: str):
+    """Publish to url instead of running tasks eagerly, until the block ends."""
+    conf = celery_app.conf
+    saved = conf.broker_url, conf.task_always_eager
+    conf.broker_url, conf.task_always_eager = url, False
+    _reset_pools()
+    try:
+        yield celery_app
+    finally:
+        conf.broker_url, conf.task_always_eager = saved
+        _reset_pools()

@@ -1,0 +1,192 @@
+"""The email outbox: one row per email, sent once, retried on passing SMTP errors."""
+
+import smtplib
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.core.mail.backends.locmem import EmailBackend
+from django.utils import timezone
+
+from sharelinks import outbox, retry
+from sharelinks.models import Delivery, DeliveryKind, DeliveryStatus, NotifyDownloads
+from tests.brokers import UNREACHABLE, broker
+from tests.factories import ShareFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+class FlakyBackend(EmailBackend):
+    """locmem, but raises the errors queued in `failures` first, one per send."""
+
+    failures: list[Exception] = []  # noqa: RUF012
+
+    def send_messages(self, messages):
+        if FlakyBackend.failures:
+            raise FlakyBackend.failures.pop(0)
+        return super().send_messages(messages)
+
+
+@pytest.fixture
+def flaky(settings):
+    settings.EMAIL_BACKEND = "tests.test_outbox.FlakyBackend"
+    FlakyBackend.failures = []
+    return FlakyBackend.failures
+
+
+def send_link(share, recipients="ann@example.org", **kwargs):
+    return outbox.share_send_link(share=share, recipients=recipients, sender=share.owner, **kwargs)
+
+
+def test_sending_a_link_writes_one_row_per_recipient_and_mails_on_commit(
+    django_capture_on_commit_callbacks,
+):
+    share = ShareFactory(owner__email="ada@corp.example")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        rows = send_link(share, "ann@example.org, Bob@Example.ORG\nann@example.org")
+    assert [row.recipient for row in rows] == ["ann@example.org", "Bob@example.org"]
+    assert mail.outbox == []  # nothing leaves before the transaction commits
+    for callback in callbacks:
+        callback()
+    assert sorted(m.to[0] for m in mail.outbox) == ["Bob@example.org", "ann@example.org"]
+    assert set(Delivery.objects.values_list("status", "attempts")) == {(DeliveryStatus.SENT, 1)}
+    assert all(m.reply_to == ["ada@corp.example"] for m in mail.outbox)
+
+
+def test_a_bad_address_is_a_validation_error_and_queues_nothing():
+    share = ShareFactory()
+    with pytest.raises(ValidationError) as caught:
+        send_link(share, "ann@example.org, not-an-address; bob@")
+    assert caught.value.code == "invalid_recipient"
+    assert "not-an-address, bob@" in caught.value.messages[0]
+    assert not Delivery.objects.exists()
+
+
+def test_a_revoked_share_cannot_be_sent():
+    share = ShareFactory(revoked_at=timezone.now())
+    with pytest.raises(ValidationError, match="revoked"):
+        send_link(share)
+
+
+def test_running_the_send_twice_sends_once(django_capture_on_commit_callbacks):
+    share = ShareFactory()
+    with django_capture_on_commit_callbacks(execute=False):
+        (row,) = send_link(share)
+    assert outbox.delivery_send(delivery_id=row.pk) is None
+    assert outbox.delivery_send(delivery_id=row.pk) is None
+    assert len(mail.outbox) == 1
+
+
+def test_a_passing_smtp_error_leaves_the_row_pending_with_a_backoff(
+    flaky, django_capture_on_commit_callbacks
+):
+    flaky.append(smtplib.SMTPServerDisconnected("Connection unexpectedly closed"))
+    share = ShareFactory()
+    with django_capture_on_commit_callbacks(execute=False):
+        (row,) = send_link(share)
+    retry_in = outbox.delivery_send(delivery_id=row.pk)
+    row.refresh_from_db()
+    assert 15 <= retry_in <= 30
+    assert (row.status, row.attempts) == (DeliveryStatus.PENDING, 1)
+    assert "SMTPServerDisconnected" in row.last_error
+    assert row.due_at > timezone.now()
+    assert outbox.delivery_send(delivery_id=row.pk) is None
+    row.refresh_from_db()
+    assert (row.status, row.attempts, len(mail.outbox)) == (DeliveryStatus.SENT, 2, 1)
+
+
+def test_a_permanent_refusal_fails_at_once(flaky, django_capture_on_commit_callbacks):
+    flaky.append(smtplib.SMTPRecipientsRefused({"ann@example.org": (550, b"no such user")}))
+    with django_capture_on_commit_callbacks(execute=False):
+        (row,) = send_link(ShareFactory())
+    assert outbox.delivery_send(delivery_id=row.pk) is None
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == (DeliveryStatus.FAILED, 1)
+
+
+def test_attempts_run_out(flaky, settings, django_capture_on_commit_callbacks):
+    settings.SHARELINKS_EMAIL_MAX_ATTEMPTS = 2
+    flaky.extend([TimeoutError("timed out")] * 2)
+    with django_capture_on_commit_callbacks(execute=False):
+        (row,) = send_link(ShareFactory())
+    assert outbox.delivery_send(delivery_id=row.pk) is not None
+    assert outbox.delivery_send(delivery_id=row.pk) is None
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == (DeliveryStatus.FAILED, 2)
+    assert "timed out" in row.last_error
+
+
+def test_a_lapsed_claim_is_taken_over_but_a_live_one_is_not():
+    row = Delivery.objects.create(
+        share=ShareFactory(), kind=DeliveryKind.LINK, recipient="ann@example.org"
+    )
+    Delivery.objects.filter(pk=row.pk).update(
+        status=DeliveryStatus.SENDING, claimed_at=timezone.now()
+    )
+    outbox.delivery_send(delivery_id=row.pk)
+    assert mail.outbox == []
+    Delivery.objects.filter(pk=row.pk).update(claimed_at=timezone.now() - timedelta(hours=1))
+    outbox.delivery_send(delivery_id=row.pk)
+    assert len(mail.outbox) == 1
+
+
+def test_sending_again_requeues_a_sent_row_and_leaves_a_pending_one(
+    django_capture_on_commit_callbacks,
+):
+    share = ShareFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        send_link(share, message="first")
+    with django_capture_on_commit_callbacks(execute=False):
+        (row,) = send_link(share, message="second")
+    assert (row.status, row.message, Delivery.objects.count()) == ("pending", "second", 1)
+
+
+def test_broker_down_leaves_the_row_pending_and_the_sweeper_sends_it():
+    share = ShareFactory()
+    warned = []
+    with broker(UNREACHABLE):
+        (row,) = send_link(share)  # not in a transaction: publishes at once
+        published = outbox.deliveries_publish([row.pk], on_unqueued=lambda: warned.append(1))
+    assert (published, warned, mail.outbox) == (False, [1], [])
+    assert Delivery.objects.get().status == DeliveryStatus.PENDING
+    assert outbox.deliveries_sweep() == 0  # not yet overdue: the normal path gets its chance
+    assert outbox.deliveries_sweep(older_than=timedelta(0)) == 1
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.parametrize(
+    ("mode", "clicks", "emails"),
+    [(NotifyDownloads.FIRST, 3, 1), (NotifyDownloads.EVERY, 3, 3), (NotifyDownloads.NEVER, 3, 0)],
+)
+def test_the_owner_hears_about_downloads_as_the_share_says(
+    client, django_capture_on_commit_callbacks, mode, clicks, emails
+):
+    share = ShareFactory(notify_downloads=mode, owner__email="ada@corp.example")
+    for _ in range(clicks):
+        with django_capture_on_commit_callbacks(execute=True):
+            assert client.get(share.path).status_code == 302
+    assert len(mail.outbox) == emails
+    assert all(m.to == ["ada@corp.example"] for m in mail.outbox)
+
+
+def test_two_racing_first_clicks_queue_one_email():
+    share = ShareFactory()
+    click = share.clicks.create(outcome="redirected")
+    assert outbox.download_notify(share=share, click=click, first=True) is not None
+    assert outbox.download_notify(share=share, click=click, first=True) is None
+    assert Delivery.objects.count() == 1
+
+
+def test_an_owner_without_email_gets_no_notification():
+    share = ShareFactory(owner=UserFactory(email=""))
+    click = share.clicks.create(outcome="redirected")
+    assert outbox.download_notify(share=share, click=click, first=True) is None
+
+
+def test_backoff_doubles_with_jitter_up_to_the_maximum(settings):
+    settings.SHARELINKS_EMAIL_RETRY_DELAY, settings.SHARELINKS_EMAIL_RETRY_MAX = 30, 100
+    assert all(15 <= retry.delay_for(1) <= 30 for _ in range(50))
+    assert all(30 <= retry.delay_for(2) <= 60 for _ in range(50))
+    assert all(50 <= retry.delay_for(9) <= 100 for _ in range(50))
+    assert len({retry.delay_for(3) for _ in range(20)}) > 1
