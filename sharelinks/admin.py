@@ -31,6 +31,16 @@ admin.site.site_header = _("sharelinks")
 admin.site.site_title = _("sharelinks")
 admin.site.index_title = _("Shared files")
 admin.site.site_url = None  # "/" only leads back here: no "view site" link
+# One model: the app list beside every page would only squeeze the change list's columns.
+admin.site.enable_nav_sidebar = False
+
+
+# What the change page shows but nobody may change: where the object is, and its history.
+STORED_FIELDS = ["bucket", "key", "content_type", "size_display"]
+HISTORY_FIELDS = ["code", "created_at", "revoked_at", "download_count"]
+
+# A badge has to fit a narrow column; its title keeps the full wording.
+_BADGE_TEXT = {ShareStatus.EXHAUSTED: _("Limit reached")}
 
 
 def _default_expiry() -> datetime:
@@ -161,41 +171,26 @@ class ShareAdmin(admin.ModelAdmin):
     # -- the add and change pages ----------------------------------------------------
 
     def get_fieldsets(self, request: HttpRequest, obj: Share | None = None) -> list:
-        owner = ["owner"] if request.user.is_superuser else []
         if obj is None:
+            owner = ["owner"] if request.user.is_superuser else []
+            sharing = ["filename", "expires_at", "max_downloads", "note", *owner]
             return [
                 (_("Upload a file"), {"fields": ["upload"]}),
                 (_("… or share an object already in S3"), {"fields": ["bucket", "key"]}),
-                (
-                    _("Share"),
-                    {"fields": ["filename", "expires_at", "max_downloads", "note", *owner]},
-                ),
+                (_("Share"), {"fields": sharing}),
             ]
+        link = _short_link_field(request)
+        sharing = [link, "status_badge", "filename", "expires_at", "max_downloads", "note"]
         return [
-            (
-                None,
-                {
-                    "fields": [
-                        _short_link_field(request),
-                        "status_badge",
-                        "filename",
-                        "expires_at",
-                        "max_downloads",
-                        "note",
-                        "owner",
-                    ]
-                },
-            ),
-            (_("Stored object"), {"fields": ["bucket", "key", "content_type", "size_display"]}),
-            (_("History"), {"fields": ["code", "created_at", "revoked_at", "download_count"]}),
+            (None, {"fields": [*sharing, "owner"]}),
+            (_("Stored object"), {"fields": STORED_FIELDS}),
+            (_("History"), {"fields": HISTORY_FIELDS}),
         ]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Share | None = None) -> list:
         if obj is None:
             return []
-        readonly = [_short_link_field(request), "status_badge", "bucket", "key"]
-        readonly += ["content_type", "size_display", "code", "created_at", "revoked_at"]
-        readonly += ["download_count"]
+        readonly = [_short_link_field(request), "status_badge", *STORED_FIELDS, *HISTORY_FIELDS]
         return readonly if request.user.is_superuser else [*readonly, "owner"]
 
     def get_form(self, request: HttpRequest, obj: Share | None = None, **kwargs):
@@ -231,9 +226,10 @@ class ShareAdmin(admin.ModelAdmin):
     def status_badge(self, share: Share) -> str:
         status = share.status
         return format_html(
-            '<span class="sharelink-status sharelink-status-{}">{}</span>',
+            '<span class="sharelink-status sharelink-status-{}" title="{}">{}</span>',
             status.value,
             status.label,
+            _BADGE_TEXT.get(status, status.label),
         )
 
     @admin.display(description=_("downloads"), ordering="download_count")

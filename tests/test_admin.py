@@ -181,8 +181,8 @@ def test_the_change_list_shows_link_status_downloads_and_owner(staff_client, sta
     assert f'data-copy="{BASE_URL}/s/{revoked.code}"' in html
     assert "2 / 5" in html
     assert "0 / ∞" in html
-    assert 'class="sharelink-status sharelink-status-active">Active<' in html
-    assert 'class="sharelink-status sharelink-status-revoked">Revoked<' in html
+    assert 'class="sharelink-status sharelink-status-active" title="Active">Active<' in html
+    assert 'class="sharelink-status sharelink-status-revoked" title="Revoked">Revoked<' in html
     assert staff.username in html
 
 
@@ -388,15 +388,10 @@ def test_staff_cannot_open_change_or_act_on_anothers_share(staff_client):
 
 
 @pytest.mark.browser
-def test_a_person_uploads_a_file_and_copies_its_link(
-    transactional_db, live_server, tmp_path, monkeypatch
-):
+def test_a_person_uploads_a_file_and_copies_its_link(transactional_db, live_server, tmp_path):
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"no Chromium at {CHROMIUM}: apt-get install chromium chromium-driver")
     sync_api = pytest.importorskip("playwright.sync_api")
-    # Playwright's sync API keeps an event loop in this thread; the ORM calls made here
-    # are plain synchronous ones and safe.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     staff_member("carol")
     document = tmp_path / "Board minutes.txt"
     document.write_bytes(b"minutes of the board meeting\n")
