@@ -149,7 +149,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     # Tests use a file too: concurrent clicks from several threads need real SQLite
     # locking, which an in-memory shared-cache database does not have.
-    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-db.sqlite3")}
+    # One file per test process, so two runs side by side never share a database.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test-db-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -200,7 +201,6 @@ STORAGES = {
 MEDIA_ROOT = DATA_DIR / "media"
 
 SHARELINKS_URL_TTL = env_int("SHARELINKS_URL_TTL", 60)
-SHARELINKS_DEFAULT_LIFETIME = env_duration("SHARELINKS_DEFAULT_LIFETIME", "7d")
 SHARELINKS_CREDENTIALS_MARGIN = env_int("SHARELINKS_CREDENTIALS_MARGIN", 30)
 SHARELINKS_URL_TTL_MIN = env_int("SHARELINKS_URL_TTL_MIN", 5)
 # Who signs the redirect: "s3" (presigned with the server's AWS credentials) or "cloudfront"
@@ -210,7 +210,9 @@ SHARELINKS_CLOUDFRONT_DOMAIN = env("SHARELINKS_CLOUDFRONT_DOMAIN")
 SHARELINKS_CLOUDFRONT_KEY_ID = env("SHARELINKS_CLOUDFRONT_KEY_ID")
 SHARELINKS_CLOUDFRONT_PRIVATE_KEY = env("SHARELINKS_CLOUDFRONT_PRIVATE_KEY")
 SHARELINKS_CLOUDFRONT_PRIVATE_KEY_FILE = env("SHARELINKS_CLOUDFRONT_PRIVATE_KEY_FILE")
+SHARELINKS_DEFAULT_LIFETIME = env_duration("SHARELINKS_DEFAULT_LIFETIME", "7d")
 SHARELINKS_MAX_LIFETIME = env_duration("SHARELINKS_MAX_LIFETIME", "90d")
+SHARELINKS_PROXY_COUNT = env_int("SHARELINKS_PROXY_COUNT", 0)
 
 # Celery: without a broker, tasks run in-process (eager), which is what `make run` and the
 # unit tests want; production points CELERY_BROKER_URL at Redis or RabbitMQ.

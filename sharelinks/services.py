@@ -80,34 +80,6 @@ def filename_clean(name: str) -> str:
     return name
 
 
-def _share_save(
-    *,
-    owner: AbstractBaseUser,
-    bucket: str,
-    key: str,
-    filename: str,
-    info: s3.ObjectInfo,
-    expires_at: datetime | None,
-    max_downloads: int | None,
-    note: str,
-) -> Share:
-    share = Share(
-        owner=owner,
-        bucket=bucket,
-        key=key,
-        filename=filename,
-        content_type=info.content_type,
-        size=info.size,
-        expires_at=expires_at,
-        max_downloads=max_downloads,
-        note=note,
-    )
-    share.full_clean()
-    share.save()
-    logger.info("share %s created by user %s for s3://%s/%s", share.pk, owner.pk, bucket, key)
-    return share
-
-
 def _expiry_or_default(expires_at: datetime | None) -> datetime:
     expires_at = expires_at or timezone.now() + app_settings.DEFAULT_LIFETIME
     expiry_validate(expires_at)
@@ -137,17 +109,21 @@ def share_create(
             code="object_missing",
             params={"bucket": bucket, "key": key},
         )
-    filename = filename_clean(filename or key)
-    return _share_save(
+    share = Share(
         owner=owner,
         bucket=bucket,
         key=key,
-        filename=filename,
-        info=info,
+        filename=filename_clean(filename or key),
+        content_type=info.content_type,
+        size=info.size,
         expires_at=expires_at,
         max_downloads=max_downloads,
         note=note,
     )
+    share.full_clean()
+    share.save()
+    logger.info("share %s created by user %s for s3://%s/%s", share.pk, owner.pk, bucket, key)
+    return share
 
 
 def share_create_from_upload(
@@ -157,30 +133,23 @@ def share_create_from_upload(
     filename: str,
     content_type: str = "",
     expires_at: datetime | None = None,
-    max_downloads: int | None = None,
-    note: str = "",
+    **terms,
 ) -> Share:
-    """Upload content under a server-made key (prefix/<random>/<name>) and share it."""
+    """Upload content under a server-made key (prefix/<random>/<name>) and share it.
+
+    The expiry and name are checked before the upload, so bad input stores nothing;
+    `terms` are share_create's max_downloads and note.
+    """
     expires_at = _expiry_or_default(expires_at)
     filename = filename_clean(filename)
     bucket = _default_bucket()
     key = f"{app_settings.UPLOAD_PREFIX}{secrets.token_urlsafe(12)}/{filename}"
     try:
         key = s3.object_upload(bucket=bucket, key=key, content=content, content_type=content_type)
-        info = s3.object_head(bucket=bucket, key=key)
     except s3.StorageError as err:
         raise ValidationError(str(err), code="storage_error") from err
-    if info is None:
-        raise ValidationError(_("The upload did not arrive in S3."), code="upload_lost")
-    return _share_save(
-        owner=owner,
-        bucket=bucket,
-        key=key,
-        filename=filename,
-        info=info,
-        expires_at=expires_at,
-        max_downloads=max_downloads,
-        note=note,
+    return share_create(
+        owner=owner, bucket=bucket, key=key, filename=filename, expires_at=expires_at, **terms
     )
 
 
