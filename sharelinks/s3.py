@@ -222,6 +222,16 @@ def _signed_with(url: str, frozen: ReadOnlyCredentials) -> bool:
     return scope.split("/", 1)[0] == frozen.access_key and token == frozen.token
 
 
+def _last_signer() -> tuple[ReadOnlyCredentials | None, datetime | None]:
+    """The set the client last signed with and its expiry, read without a refresh."""
+    credentials = get_session().get_credentials()
+    frozen = getattr(credentials, "_frozen_credentials", None)
+    expiry = getattr(credentials, "_expiry_time", None)
+    if getattr(credentials, "_frozen_credentials", None) is not frozen:
+        return None, None  # refreshed while being read: sign again
+    return frozen, expiry
+
+
 def presigned_get_url(
     *, bucket: str, key: str, filename: str, content_type: str, expires_in: int
 ) -> str:
@@ -247,6 +257,13 @@ def presigned_get_url(
         with _reaching(f"signing for s3://{bucket}/{key}"):
             url = client.generate_presigned_url("get_object", Params=params, ExpiresIn=lifetime)
         if _signed_with(url, frozen):
+            return url
+        # Credentials living less than botocore's 15-minute advisory window (a 900 s
+        # AssumeRole) are fetched anew on every read, so the signer never holds the set
+        # just checked: keep the URL when its lifetime fits the set that did sign it.
+        signer, signer_expiry = _last_signer()
+        signed_by_signer = signer is not None and _signed_with(url, signer)
+        if signed_by_signer and lifetime <= _url_lifetime(expires_in, signer_expiry):
             return url
     raise StorageUnavailable(f"could not sign s3://{bucket}/{key} with checked credentials")
 
@@ -284,6 +301,7 @@ def cloudfront_signer(key_id: str, rsa_sign: Callable[[bytes], bytes]) -> CloudF
 
 def object_head(*, bucket: str, key: str) -> ObjectInfo | None:
     """Size and type of the object, or None when it does not exist."""
+    _signing_snapshot()  # a failed refresh is "unavailable", not an S3 answer
     try:
         with _reaching(f"HEAD s3://{bucket}/{key}"):
             response = get_client().head_object(Bucket=bucket, Key=key)
@@ -329,15 +347,18 @@ def object_upload(*, bucket: str, key: str, content: IO[bytes], content_type: st
         raise StorageError(f"upload to s3://{bucket}/{key} refused: S3 answered {status}") from err
 
 
-def bucket_check(bucket: str) -> None:
-    """Raise StorageError (or StorageUnavailable) saying why the bucket does not answer."""
+def bucket_status(bucket: str) -> int:
+    """The HTTP status a HEAD of the bucket gets: 200 answers, 404 missing, 403 refused.
+
+    Raises StorageUnavailable when S3 cannot be reached or there are no credentials.
+    """
+    _signing_snapshot()  # a failed refresh is "unavailable", not an S3 answer
     try:
         with _reaching(f"HEAD bucket {bucket!r}"):
             get_client().head_bucket(Bucket=bucket)
     except ClientError as err:
-        status = err.response["ResponseMetadata"]["HTTPStatusCode"]
-        reason = {404: "does not exist here", 403: "refuses these credentials (403)"}
-        raise StorageError(f"bucket {bucket!r} {reason.get(status, f'answered {status}')}") from err
+        return err.response["ResponseMetadata"]["HTTPStatusCode"]
+    return 200
 
 
 def bucket_create(bucket: str) -> None:
