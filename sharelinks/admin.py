@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from sharelinks import services
+from sharelinks.admin_outbox import BrokenFilter, DeliveryInline, SendLinkAdminMixin
 from sharelinks.adminforms import ShareAddForm, ShareChangeForm, ShareExtendForm
 from sharelinks.conf import app_settings
 from sharelinks.models import Click, Share, ShareStatus
@@ -37,7 +38,7 @@ admin.site.enable_nav_sidebar = False
 
 # What the change page shows but nobody may change: where the object is, and its history.
 STORED_FIELDS = ["bucket", "key", "content_type", "size_display"]
-HISTORY_FIELDS = ["code", "created_at", "revoked_at", "download_count"]
+HISTORY_FIELDS = ["code", "created_at", "revoked_at", "download_count", "missing_since"]
 
 # A badge has to fit a narrow column; its title keeps the full wording.
 _BADGE_TEXT = {ShareStatus.EXHAUSTED: _("Limit reached")}
@@ -119,7 +120,7 @@ class ClickInline(admin.TabularInline):
 
 
 @admin.register(Share)
-class ShareAdmin(admin.ModelAdmin):
+class ShareAdmin(SendLinkAdminMixin, admin.ModelAdmin):
     """Shares of one staff member (all of them for superusers), with status at a glance."""
 
     form = ShareChangeForm
@@ -130,8 +131,8 @@ class ShareAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     ordering = ["-created_at"]
     empty_value_display = "\N{EM DASH}"
-    actions = ["revoke_shares", "extend_shares", "reinstate_shares"]
-    inlines = [ClickInline]
+    actions = ["send_link", "revoke_shares", "extend_shares", "reinstate_shares"]
+    inlines = [ClickInline, DeliveryInline]
 
     # -- what each staff member sees -------------------------------------------------
 
@@ -165,22 +166,25 @@ class ShareAdmin(admin.ModelAdmin):
 
     def get_list_filter(self, request: HttpRequest) -> list:
         if request.user.is_superuser:
-            return [StatusFilter, ("owner", admin.RelatedOnlyFieldListFilter)]
-        return [StatusFilter]
+            return [StatusFilter, BrokenFilter, ("owner", admin.RelatedOnlyFieldListFilter)]
+        return [StatusFilter, BrokenFilter]
 
     # -- the add and change pages ----------------------------------------------------
 
     def get_fieldsets(self, request: HttpRequest, obj: Share | None = None) -> list:
         if obj is None:
             owner = ["owner"] if request.user.is_superuser else []
-            sharing = ["filename", "expires_at", "max_downloads", "note", *owner]
+            sharing = ["filename", "expires_at", "max_downloads", "note", "notify_downloads"]
+            sharing += owner
             return [
                 (_("Upload a file"), {"fields": ["upload"]}),
                 (_("… or share an object already in S3"), {"fields": ["bucket", "key"]}),
                 (_("Share"), {"fields": sharing}),
+                (_("Email the link"), {"fields": ["recipients", "message"]}),
             ]
         link = _short_link_field(request)
         sharing = [link, "status_badge", "filename", "expires_at", "max_downloads", "note"]
+        sharing.append("notify_downloads")
         return [
             (None, {"fields": [*sharing, "owner"]}),
             (_("Stored object"), {"fields": STORED_FIELDS}),

@@ -1,0 +1,207 @@
+"""The admin's email pieces: recipients on the add form, "Send link…", the outbox inline,
+and the "broken" filter. ShareAdmin mixes SendLinkAdminMixin in; every send goes through
+sharelinks.outbox, in the request's transaction.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from sharelinks import outbox
+from sharelinks.models import Delivery, Share
+
+QUEUED_WARNING = _(
+    "The task queue cannot be reached right now. The email is saved and will be sent "
+    "automatically as soon as the queue is back; there is nothing to do."
+)
+
+
+class RecipientsField(forms.CharField):
+    """Email addresses separated by commas or lines; every bad one is a form error."""
+
+    widget = forms.Textarea(attrs={"rows": 2, "cols": 60})
+
+    def clean(self, value: str) -> list[str]:
+        value = super().clean(value)
+        return outbox.recipients_clean(value) if value else []
+
+
+def recipients_field(required: bool) -> RecipientsField:
+    return RecipientsField(
+        label=_("email the link to"),
+        required=required,
+        help_text=_("One or more addresses, separated by commas or new lines."),
+    )
+
+
+def message_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("message"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text=_("Goes into the email, above the link."),
+    )
+
+
+class SendLinkForm(forms.Form):
+    """The "Send link…" page: who gets the link, and what the email says."""
+
+    recipients = recipients_field(required=True)
+    message = message_field()
+
+
+class RecordFormSet(BaseInlineFormSet):
+    """A record shown, never edited: a posted change page need not carry its management form."""
+
+    def full_clean(self) -> None:
+        self._errors, self._non_form_errors = [], self.error_class()
+
+    def save(self, commit: bool = True) -> list:
+        self.new_objects, self.changed_objects, self.deleted_objects = [], [], []
+        return []
+
+
+class DeliveryInline(admin.TabularInline):
+    """The share's emails and where each one is; a record, so nobody edits it."""
+
+    model = Delivery
+    formset = RecordFormSet
+    fields = ["recipient", "kind", "status", "attempts", "last_error", "created_at", "sent_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = _("emails")
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.has_perm("sharelinks.view_share") or request.user.has_perm(
+            "sharelinks.change_share"
+        )
+
+
+class BrokenFilter(admin.SimpleListFilter):
+    """Shares whose object the broken-share check found missing."""
+
+    title = _("file in storage")
+    parameter_name = "broken"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
+        return [("yes", _("Broken: file missing")), ("no", _("Present"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "yes":
+            return queryset.filter(missing_since__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(missing_since__isnull=True)
+        return queryset
+
+
+class SendLinkAdminMixin:
+    """Adds recipients to the add form, the "Send link…" action, page and button."""
+
+    def get_form(self, request: HttpRequest, obj=None, **kwargs):
+        if obj is None:  # the add form gets two fields that are not the model's
+            base = kwargs.get("form", self.form)
+            kwargs["form"] = type(
+                base.__name__,
+                (base,),
+                {"recipients": recipients_field(required=False), "message": message_field()},
+            )
+        return super().get_form(request, obj, **kwargs)
+
+    def formfield_for_dbfield(self, db_field, request: HttpRequest, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "notify_downloads":
+            field.required = False  # a form that leaves it out keeps the share's setting
+        return field
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        share = form.instance
+        if not change and form.cleaned_data.get("notify_downloads"):
+            # The service made the share with the default; the add form may say otherwise.
+            share.notify_downloads = form.cleaned_data["notify_downloads"]
+            share.save(update_fields=["notify_downloads"])
+        recipients = form.cleaned_data.get("recipients")
+        if not change and recipients:
+            self._send(request, share, recipients, form.cleaned_data.get("message", ""))
+
+    def _send(self, request: HttpRequest, share: Share, recipients: list, message: str) -> None:
+        """Queue the emails in this request's transaction; warn if the broker is down."""
+        outbox.share_send_link(
+            share=share,
+            recipients=recipients,
+            message=message,
+            sender=request.user,
+            on_unqueued=lambda: messages.warning(request, QUEUED_WARNING),
+        )
+        count = len(recipients)
+        done = ngettext(
+            "The link to %(share)s is being emailed to %(count)d recipient.",
+            "The link to %(share)s is being emailed to %(count)d recipients.",
+            count,
+        )
+        self.message_user(request, done % {"share": share, "count": count}, messages.SUCCESS)
+
+    def get_urls(self) -> list:
+        info = self.opts.app_label, self.opts.model_name
+        view = self.admin_site.admin_view(self.send_link_view)
+        send = path("<path:object_id>/send/", view, name="{}_{}_send".format(*info))
+        return [send, *super().get_urls()]
+
+    def send_link_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The share page's "Send link…" button."""
+        share = get_object_or_404(self.get_queryset(request), pk=object_id)
+        if not self.has_change_permission(request, share):
+            return HttpResponseRedirect(reverse("admin:index"))
+        response = self._send_form(request, self.get_queryset(request).filter(pk=share.pk))
+        return response or HttpResponseRedirect(
+            reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[share.pk])
+        )
+
+    @admin.action(description=_("Send link…"), permissions=["change"])
+    def send_link(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        """Email the links of the selected shares to the same recipients."""
+        return self._send_form(request, queryset, action="send_link")
+
+    def _send_form(
+        self, request: HttpRequest, queryset: QuerySet, action: str = ""
+    ) -> HttpResponse | None:
+        form = SendLinkForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    for share in queryset:
+                        self._send(request, share, **form.cleaned_data)
+            except ValidationError as err:
+                form.add_error(None, err)
+            else:
+                return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Send link"),
+            "opts": self.opts,
+            "form": form,
+            "shares": queryset,
+            "action": action,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/sharelinks/share/send_link.html", context)
