@@ -9,6 +9,9 @@ import os
 
 import pytest
 
+# One Ceph RADOS Gateway for the whole run, shared by every module that asks for it.
+from tests.rgw.fixtures import rgw  # noqa: F401
+
 # Made-up keys for the local emulator only; set before any boto3 session exists, and the
 # user's own AWS config files are hidden so they cannot leak into a test.
 os.environ.update(

@@ -16,8 +16,6 @@ import uuid
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.rgw.fixtures import rgw  # noqa: F401
-
 time_machine = pytest.importorskip("time_machine")
 
 pytestmark = pytest.mark.rgw
@@ -37,14 +35,14 @@ def http_get(url: str) -> tuple[int, dict[str, str], bytes]:
 
 
 @pytest.fixture
-def bucket(rgw):  # noqa: F811
+def bucket(rgw):
     name = f"smoke-{uuid.uuid4().hex[:12]}"
     rgw.s3_client().create_bucket(Bucket=name)
     return name
 
 
 @pytest.fixture
-def real_clock_after(rgw):  # noqa: F811
+def real_clock_after(rgw):
     """Put the gateway back on the real clock even if the test fails."""
     yield rgw
     rgw.reset_clock()
@@ -55,7 +53,7 @@ def travel(delta: datetime.timedelta):
     return time_machine.travel(datetime.datetime.now(datetime.UTC) + delta, tick=True)
 
 
-def test_presigned_get_returns_exact_bytes_and_echoes_disposition(rgw, bucket):  # noqa: F811
+def test_presigned_get_returns_exact_bytes_and_echoes_disposition(rgw, bucket):
     s3 = rgw.s3_client()
     body = os.urandom(4096) + "é\n".encode()
     s3.put_object(Bucket=bucket, Key="dir/report 2024.bin", Body=body)
@@ -77,7 +75,7 @@ def test_presigned_get_returns_exact_bytes_and_echoes_disposition(rgw, bucket): 
     assert headers["content-disposition"] == disposition
 
 
-def test_tampered_signature_is_refused(rgw, bucket):  # noqa: F811
+def test_tampered_signature_is_refused(rgw, bucket):
     s3 = rgw.s3_client()
     s3.put_object(Bucket=bucket, Key="k", Body=b"secret")
     url = s3.generate_presigned_url(
@@ -96,7 +94,7 @@ def test_tampered_signature_is_refused(rgw, bucket):  # noqa: F811
     assert http_get(other_key)[0] == 403
 
 
-def test_presigned_url_is_refused_after_x_amz_expires(rgw, bucket, real_clock_after):  # noqa: F811
+def test_presigned_url_is_refused_after_x_amz_expires(rgw, bucket, real_clock_after):
     s3 = rgw.s3_client()
     s3.put_object(Bucket=bucket, Key="k", Body=b"short-lived")
     short = s3.generate_presigned_url(
@@ -115,7 +113,7 @@ def test_presigned_url_is_refused_after_x_amz_expires(rgw, bucket, real_clock_af
     assert (status, got) == (200, b"short-lived")
 
 
-def test_role_credentials_expire_before_x_amz_expires(rgw, bucket, real_clock_after):  # noqa: F811
+def test_role_credentials_expire_before_x_amz_expires(rgw, bucket, real_clock_after):
     rgw.s3_client().put_object(Bucket=bucket, Key="k", Body=b"via role")
     credentials = rgw.assume_role(duration_seconds=900)
     assert set(credentials) >= {"AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"}
