@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import IO
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import unquote, urlsplit
 
 import boto3
 import botocore.session
@@ -216,10 +216,13 @@ def _url_lifetime(requested: int, expiry: datetime | None) -> int:
 
 
 def _signed_with(url: str, frozen: ReadOnlyCredentials) -> bool:
-    query = parse_qs(urlsplit(url).query)
-    scope = query.get("X-Amz-Credential", [""])[0]
-    token = query.get("X-Amz-Security-Token", [None])[0]
-    return scope.split("/", 1)[0] == frozen.access_key and token == frozen.token
+    # A plain split: parse_qs would cost a twentieth of the whole presign.
+    params = dict(part.partition("=")[::2] for part in urlsplit(url).query.split("&"))
+    token = params.get("X-Amz-Security-Token")
+    return (
+        unquote(params.get("X-Amz-Credential", "")).split("/", 1)[0] == frozen.access_key
+        and (None if token is None else unquote(token)) == frozen.token
+    )
 
 
 def _last_signer() -> tuple[ReadOnlyCredentials | None, datetime | None]:

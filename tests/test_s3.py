@@ -184,3 +184,19 @@ def test_click_after_a_refresh_redirects_with_the_fresh_token(client, clock, rol
     assert verify_presigned_url(response["Location"], **role_keys("fresh")).expires_in == 60
     share.refresh_from_db()
     assert share.download_count == 1
+
+
+def test_credentials_shorter_than_botocores_refresh_window_still_sign(clock, role_credentials):
+    # A 900 s AssumeRole session is always inside botocore's 15-minute advisory window, so
+    # every read refreshes: the set checked is never the set that signs. The URL is kept
+    # when it fits the set that did sign it.
+    issued = []
+
+    def refresh() -> dict:
+        issued.append(f"s{len(issued)}")
+        return role_metadata(issued[-1], timedelta(seconds=890))
+
+    role_credentials("first", timedelta(seconds=890), refresh=refresh)
+    url = verify_presigned_url(presign(60), **role_keys(issued[-1]))
+    assert url.expires_in == 60
+    assert len(issued) == 2  # one refresh for the check, one for the signature
