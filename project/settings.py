@@ -218,6 +218,9 @@ SHARELINKS_PROXY_COUNT = env_int("SHARELINKS_PROXY_COUNT", 0)
 # unit tests want; production points CELERY_BROKER_URL at Redis or RabbitMQ.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL") or None
 CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL is None
+# The queue this deployment's web processes publish to and its workers consume; give each
+# deployment (staging, production) its own name when they share one broker.
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", "sharelinks")
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 # Late acks: a task is acknowledged when it has run, not when it starts, so a worker that

@@ -15,14 +15,15 @@ def _reset_pools() -> None:
 
 
 @contextlib.contextmanager
-def broker(url: str):
-    """Publish to url instead of running tasks eagerly, until the block ends."""
+def broker(url: str, queue: str | None = None):
+    """Publish to url (and queue) instead of running tasks eagerly, until the block ends."""
     conf = celery_app.conf
-    saved = conf.broker_url, conf.task_always_eager
+    saved = conf.broker_url, conf.task_always_eager, conf.task_default_queue
     conf.broker_url, conf.task_always_eager = url, False
+    conf.task_default_queue = queue or conf.task_default_queue
     _reset_pools()
     try:
         yield celery_app
     finally:
-        conf.broker_url, conf.task_always_eager = saved
+        conf.broker_url, conf.task_always_eager, conf.task_default_queue = saved
         _reset_pools()

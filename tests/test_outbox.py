@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 class FlakyBackend(EmailBackend):
     """locmem, but raises the errors queued in `failures` first, one per send."""
 
-    failures: list[Exception] = []  # noqa: RUF012
+    failures: list[Exception] = []
 
     def send_messages(self, messages):
         if FlakyBackend.failures:
