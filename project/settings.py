@@ -306,6 +306,7 @@ LOGGING = {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
+            "level": env("LOG_LEVEL", "INFO"),
             "filters": ["redact_share_codes"],
         }
     },

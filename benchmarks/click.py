@@ -1,0 +1,143 @@
+"""`make bench`: the click path measured as ratios against baselines timed in the same run.
+
+Machines here are shared and noisy, so absolute times mean little; a ratio of two things
+measured side by side, best of several rounds, does. Everything runs in-process through
+Django's test client on a throwaway SQLite database (or DATABASE_URL if set), so what is
+measured is the app's own work: lookup, conditional UPDATE, click row, presign.
+
+Rows:
+  baseline: a malformed code, answered without the database (routing, middleware, page)
+  click:    a full counted click (lookup, UPDATE, INSERT, presign, 302)
+  head:     HEAD on the same share (lookup only)
+  presign:  one presign on the shared client, vs a fresh boto3 client per presign
+On PostgreSQL (DATABASE_URL=postgres://.../a_scratch_database make bench) a row also shows
+the click when each request opens its own connection, the case CONN_MAX_AGE prevents.
+"""
+
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROUNDS = 5
+CLICKS = 400
+PRESIGNS = 2000
+FRESH_CLIENTS = 20
+
+
+def configure(data_dir: str) -> None:
+    """Embedded defaults in a scratch directory; made-up keys (presigning is offline)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
+    os.environ["SHARELINKS_DATA_DIR"] = data_dir
+    os.environ.setdefault("AWS_STORAGE_BUCKET_NAME", "bench-bucket")
+    os.environ.setdefault("SHARELINKS_BASE_URL", "https://files.example.com")
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "AKIDBENCHMARK")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench-secret")
+    os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
+    os.environ["LOG_LEVEL"] = "ERROR"
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def best_per_call(fn: Callable[[], object], calls: int) -> float:
+    """Best of ROUNDS rounds, in seconds per call."""
+    best = float("inf")
+    for _ in range(ROUNDS):
+        start = time.perf_counter()
+        for _ in range(calls):
+            fn()
+        best = min(best, (time.perf_counter() - start) / calls)
+    return best
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as data_dir:
+        configure(data_dir)
+        import django
+        from django.core.management import call_command
+
+        django.setup()
+        call_command("migrate", verbosity=0)
+        run()
+
+
+def run() -> None:
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+    from django.utils import timezone
+
+    from sharelinks import s3
+    from sharelinks.models import Share
+
+    owner, _ = get_user_model().objects.get_or_create(username="bench", is_staff=True)
+    share = Share.objects.create(
+        owner=owner,
+        bucket="bench-bucket",
+        key="reports/figures.pdf",
+        filename="見積書 2026.pdf",
+        content_type="application/pdf",
+        size=1,
+        expires_at=timezone.now() + timedelta(days=30),
+    )
+    client = Client(REMOTE_ADDR="192.0.2.1", HTTP_HOST="localhost")
+    settings.SHARELINKS_GUESS_LIMIT = 10**9  # the baseline is thousands of unknown codes
+
+    def click():
+        assert client.get(share.path).status_code == 302
+
+    def head():
+        assert client.head(share.path).status_code == 302
+
+    def baseline():
+        assert client.get("/s/malformed").status_code == 404
+
+    params = {"bucket": "b", "key": "k", "filename": "f.pdf", "content_type": "", "expires_in": 60}
+
+    def fresh_client_presign():
+        s3._reset_on_setting_change(setting="AWS_S3_ENDPOINT_URL")
+        s3.presigned_get_url(**params)
+
+    response = client.get(share.path)  # warm up: first client, templates, connections
+    assert response.status_code == 302, response.content.decode()[:2000]
+    rows = {
+        "baseline (malformed code, no database)": best_per_call(baseline, CLICKS),
+        "click (lookup, UPDATE, INSERT, presign)": best_per_call(click, CLICKS),
+        "head (lookup only)": best_per_call(head, CLICKS),
+    }
+    if _vendor() == "postgresql":
+        rows["click, new connection per request"] = _without_persistent_connections(click)
+    shared = best_per_call(lambda: s3.presigned_get_url(**params), PRESIGNS)
+    fresh = best_per_call(fresh_client_presign, FRESH_CLIENTS)
+    base = rows["baseline (malformed code, no database)"]
+    print(f"database: {_vendor()}   rounds: best of {ROUNDS}")
+    print(f"{'what':44} {'per call':>10} {'ratio':>8}")
+    for name, seconds in rows.items():
+        print(f"{name:44} {seconds * 1e6:8.0f}us {seconds / base:7.2f}x")
+    print(f"{'presign, shared client':44} {shared * 1e6:8.0f}us {1:7.2f}x")
+    print(f"{'presign, new boto3 client each time':44} {fresh * 1e6:8.0f}us {fresh / shared:7.2f}x")
+
+
+def _without_persistent_connections(click: Callable[[], None]) -> float:
+    """The click when every request opens its own database connection (CONN_MAX_AGE=0)."""
+    from django.db import connection
+
+    kept = connection.settings_dict["CONN_MAX_AGE"]
+    connection.settings_dict["CONN_MAX_AGE"] = 0
+    try:
+        return best_per_call(click, CLICKS // 4)
+    finally:
+        connection.settings_dict["CONN_MAX_AGE"] = kept
+
+
+def _vendor() -> str:
+    from django.db import connection
+
+    return connection.vendor
+
+
+if __name__ == "__main__":
+    main()
