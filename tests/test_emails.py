@@ -1,0 +1,77 @@
+"""The emails as people read them: who sent what, until when, and only the short link."""
+
+import pytest
+from django.utils import timezone
+
+from sharelinks import emails
+from sharelinks.models import Click, ClickOutcome, Delivery, DeliveryKind
+from tests.conftest import BASE_URL
+from tests.factories import ShareFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def share():
+    owner = UserFactory(first_name="Ada", last_name="Lovelace", email="ada@corp.example")
+    return ShareFactory(owner=owner, filename="Q3 figures.pdf", max_downloads=3)
+
+
+def render(share, kind, **fields):
+    delivery = Delivery.objects.create(
+        share=share, kind=kind, recipient="ann@example.org", **fields
+    )
+    message = emails.message_for(delivery)
+    return message, message.body, message.alternatives[0][0]
+
+
+def test_the_link_email_names_sender_file_size_expiry_message_and_the_short_link(share):
+    sender = UserFactory(first_name="Grace", last_name="Hopper")
+    message, text, html = render(
+        share, DeliveryKind.LINK, sender=sender, message="See page 4.\n<b>Thanks</b>"
+    )
+    link = f"{BASE_URL}/s/{share.code}"
+    assert message.subject == "Grace Hopper shared a file with you: Q3 figures.pdf"
+    assert message.reply_to == ["ada@corp.example"]
+    assert message.to == ["ann@example.org"]
+    for part in (text, html):
+        assert link in part
+        assert "Grace Hopper" in part
+        assert "Q3 figures.pdf" in part
+        assert "27\xa0bytes" in part
+        assert f"{timezone.localtime(share.expires_at):%Y}" in part
+        assert "X-Amz" not in part
+        assert "amazonaws" not in part
+    assert "<b>Thanks</b>" in text
+    assert "&lt;b&gt;Thanks&lt;/b&gt;" in html  # the message is escaped in HTML
+    assert "<img" not in html
+    assert "<link" not in html  # inline CSS only, nothing fetched from elsewhere
+    assert message.alternatives[0][1] == "text/html"
+
+
+@pytest.mark.parametrize(
+    ("kind", "subject", "says"),
+    [
+        (DeliveryKind.FIRST_DOWNLOAD, "Q3 figures.pdf was downloaded", "Downloads so far"),
+        (DeliveryKind.DOWNLOAD, "Q3 figures.pdf was downloaded", "from the network 203.0.113.0"),
+        (DeliveryKind.EXPIRY_REMINDER, "Your link to Q3 figures.pdf expires soon", "extend"),
+        (DeliveryKind.MISSING, "The file behind your link to Q3 figures.pdf is missing", "s3://"),
+    ],
+)
+def test_owner_emails(share, kind, subject, says):
+    click = Click.objects.create(
+        share=share, outcome=ClickOutcome.REDIRECTED, client_ip="203.0.113.0", user_agent="Mail"
+    )
+    message, text, html = render(share, kind, click=click)
+    assert message.subject == subject
+    assert says in text
+    assert message.extra_headers["Auto-Submitted"] == "auto-generated"
+    assert "X-Amz" not in text + html
+
+
+def test_a_file_name_cannot_inject_headers(share):
+    share.filename = "a.pdf\r\nBcc: everyone@example.org"
+    share.save()
+    message, _, _ = render(share, DeliveryKind.FIRST_DOWNLOAD)
+    assert "\n" not in message.subject
+    assert "Bcc" not in str(message.message()["Bcc"] or "")

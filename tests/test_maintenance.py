@@ -1,0 +1,124 @@
+"""Periodic upkeep: expiry reminders once, click retention in batches, the broken-share check."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.utils import timezone
+
+from sharelinks import maintenance, s3
+from sharelinks.models import Click, ClickOutcome, Delivery, DeliveryKind
+from tests.factories import ShareFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def on_commit(django_capture_on_commit_callbacks):
+    """Run a job and then its on-commit publishes, as after a real commit (eager Celery)."""
+
+    def run(job, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return job(*args, **kwargs)
+
+    return run
+
+
+def test_the_owner_is_reminded_once_a_day_before_expiry(on_commit):
+    now = timezone.now()
+    soon = ShareFactory(created_at=now - timedelta(days=6), expires_at=now + timedelta(hours=20))
+    ShareFactory(created_at=now - timedelta(days=1), expires_at=now + timedelta(days=5))
+    ShareFactory(created_at=now - timedelta(hours=1), expires_at=now + timedelta(hours=5))
+    assert on_commit(maintenance.expiry_reminders_queue) == 1
+    assert on_commit(maintenance.expiry_reminders_queue) == 0
+    (message,) = mail.outbox
+    assert message.to == [soon.owner.email]
+    assert "expires soon" in message.subject
+
+
+def test_clicks_past_retention_are_deleted_in_batches(settings):
+    settings.SHARELINKS_CLICK_PURGE_BATCH = 2
+    share = ShareFactory()
+    old = timezone.now() - timedelta(days=91)
+    for _ in range(5):
+        Click.objects.create(share=share, outcome=ClickOutcome.REDIRECTED, at=old)
+    recent = Click.objects.create(share=share, outcome=ClickOutcome.REDIRECTED)
+    assert maintenance.clicks_purge() == 5
+    assert list(Click.objects.all()) == [recent]
+
+
+def test_a_missing_object_flags_the_share_tells_the_owner_once_and_clears_when_back(
+    on_commit, s3_client
+):
+    share = ShareFactory()
+    ShareFactory()
+    s3_client.delete_object(Bucket=share.bucket, Key=share.key)
+    report = on_commit(maintenance.objects_check, sleep=lambda seconds: None)
+    assert (report.checked, report.missing) == (2, 1)
+    share.refresh_from_db()
+    assert share.missing_since is not None
+    assert on_commit(maintenance.objects_check, sleep=lambda seconds: None).missing == 0
+    assert [m.subject for m in mail.outbox] == [
+        "The file behind your link to figures.pdf is missing"
+    ]
+    s3_client.put_object(Bucket=share.bucket, Key=share.key, Body=b"back")
+    assert maintenance.objects_check(sleep=lambda seconds: None).restored == 1
+    share.refresh_from_db()
+    assert share.missing_since is None
+
+
+def test_the_check_is_rate_limited_and_batched():
+    for _ in range(4):
+        ShareFactory()
+    waits = []
+    report = maintenance.objects_check(limit=3, rate=2.0, sleep=waits.append)
+    assert report.checked == 3
+    # three HEADs at 2 per second: at 0, 0.5 and 1 s from the start (no real sleep here)
+    assert waits == pytest.approx([0.0, 0.5, 1.0], abs=0.2)
+
+
+def test_the_check_stops_when_s3_is_unreachable(monkeypatch):
+    ShareFactory()
+
+    def unreachable(**kwargs):
+        raise s3.StorageUnavailable("connection refused")
+
+    monkeypatch.setattr(s3, "object_head", unreachable)
+    report = maintenance.objects_check(sleep=lambda seconds: None)
+    assert (report.checked, report.missing) == (0, 0)
+
+
+def test_a_click_on_a_broken_share_gets_a_no_longer_available_page(client):
+    share = ShareFactory(missing_since=timezone.now())
+    response = client.get(share.path)
+    assert response.status_code == 410
+    assert b"no longer available" in response.content
+    assert client.head(share.path).status_code == 410
+    assert share.clicks.get().outcome == ClickOutcome.MISSING
+    share.refresh_from_db()
+    assert share.download_count == 0
+
+
+def test_the_maintenance_command_runs_every_job(capsys, on_commit):
+    share = ShareFactory(
+        created_at=timezone.now() - timedelta(days=6),
+        expires_at=timezone.now() + timedelta(hours=2),
+    )
+    on_commit(call_command, "maintenance", "all")
+    out = capsys.readouterr().out
+    assert "remind-expiring: 1 reminders queued" in out
+    assert "check-objects: 1 checked, 0 missing" in out
+    assert Delivery.objects.get(share=share).kind == DeliveryKind.EXPIRY_REMINDER
+
+
+def test_beat_schedules_are_registered_for_every_job():
+    from django_celery_beat.models import PeriodicTask
+
+    registered = set(PeriodicTask.objects.values_list("task", flat=True))
+    assert {
+        "sharelinks.tasks.outbox_sweep",
+        "sharelinks.tasks.expiry_reminders_queue",
+        "sharelinks.tasks.objects_check",
+        "sharelinks.tasks.clicks_purge",
+    } <= registered
