@@ -79,7 +79,15 @@ def prepare() -> str:
     return password
 
 
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> None:
+    # Ctrl-C and a plain `kill` both stop everything (a shell may start us with SIGINT
+    # ignored when it runs us in the background).
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     for name, value in DEV_ENV.items():
         os.environ.setdefault(name, value)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
@@ -101,14 +109,16 @@ def main() -> None:
             "  Ctrl-C stops both.\n",
             flush=True,
         )
+        # Its own process group, so that stopping it also stops the autoreloader's child.
         server = subprocess.Popen(  # noqa: S603
-            [sys.executable, str(ROOT / "manage.py"), "runserver", f"{HOST}:{PORT}"]
+            [sys.executable, str(ROOT / "manage.py"), "runserver", f"{HOST}:{PORT}"],
+            start_new_session=True,
         )
         try:
             server.wait()
         except KeyboardInterrupt:
-            server.send_signal(signal.SIGINT)
-            server.wait()
+            os.killpg(server.pid, signal.SIGINT)
+            server.wait(timeout=10)
     finally:
         s3_server.terminate()
         s3_server.wait(timeout=10)
