@@ -86,3 +86,12 @@ def put_object(s3_client):
 def fast_password_hashing(settings):
     """PBKDF2's deliberate slowness is for attackers, not for a test suite."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def plain_static_files(settings):
+    """Admin pages name static files; without collectstatic there is no manifest to ask."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }

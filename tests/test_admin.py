@@ -19,15 +19,6 @@ SHARE_PERMISSIONS = ["add_share", "change_share", "view_share", "delete_share"]
 CHROMIUM = "/usr/bin/chromium"
 
 
-@pytest.fixture(autouse=True)
-def plain_static_files(settings):
-    """The admin's pages name static files; without collectstatic there is no manifest."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
 def staff_member(username: str):
     """A staff member (not a superuser) with the share permissions the README tells to give."""
     user = UserFactory(username=username)
