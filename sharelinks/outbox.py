@@ -9,6 +9,7 @@ lets one task send and the other find nothing to do.
 import logging
 import re
 import smtplib
+import time
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 
@@ -37,6 +38,11 @@ logger = logging.getLogger(__name__)
 # A claim older than this belongs to a worker that died mid-send (the task's hard time
 # limit, CELERY_TASK_TIME_LIMIT, is shorter), so the row may be taken again.
 CLAIM_LEASE = timedelta(minutes=10)
+# After a failed publish this process stops trying for a while and leaves new rows to the
+# sweeper: a broker that drops packets instead of refusing would otherwise cost every click
+# the full connection timeout. Monotonic seconds; 0 means "try".
+BROKER_BACKOFF = 10.0
+_broker_down_until = 0.0
 _SEPARATORS = re.compile(r"[\s,;]+")
 
 
@@ -166,18 +172,24 @@ def deliveries_publish(ids: list[int], *, on_unqueued: Callable[[], None] | None
     The publish is one attempt with a short connection timeout (see CELERY_BROKER_* in
     settings): a click or a staff request must not wait on a broker that is down.
     """
+    global _broker_down_until
     from sharelinks import tasks  # tasks import this module
 
+    eager = tasks.delivery_send.app.conf.task_always_eager
     try:
+        if not eager and time.monotonic() < _broker_down_until:
+            raise ConnectionError("the broker failed moments ago; not trying again yet")
         for pk in ids:
             tasks.delivery_send.apply_async((pk,), retry=False)
     except Exception as err:  # kombu, redis and socket errors alike: the row is the record
-        if tasks.delivery_send.app.conf.task_always_eager:
+        if eager:
             raise
+        _broker_down_until = max(_broker_down_until, time.monotonic() + BROKER_BACKOFF)
         logger.warning("emails %s stay pending for the sweeper: broker unavailable: %s", ids, err)
         if on_unqueued is not None:
             on_unqueued()
         return False
+    _broker_down_until = 0.0
     return True
 
 

@@ -190,3 +190,17 @@ def test_backoff_doubles_with_jitter_up_to_the_maximum(settings):
     assert all(30 <= retry.delay_for(2) <= 60 for _ in range(50))
     assert all(50 <= retry.delay_for(9) <= 100 for _ in range(50))
     assert len({retry.delay_for(3) for _ in range(20)}) > 1
+
+
+def test_after_a_failed_publish_the_process_leaves_new_rows_to_the_sweeper(monkeypatch):
+    from sharelinks import tasks
+
+    row = Delivery.objects.create(
+        share=ShareFactory(), kind=DeliveryKind.LINK, recipient="ann@example.org"
+    )
+    with broker(UNREACHABLE):
+        assert outbox.deliveries_publish([row.pk]) is False
+        attempts = []
+        monkeypatch.setattr(tasks.delivery_send, "apply_async", lambda *a, **k: attempts.append(a))
+        assert outbox.deliveries_publish([row.pk]) is False
+        assert attempts == []  # no connection attempt while the backoff lasts
