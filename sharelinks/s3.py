@@ -166,16 +166,22 @@ def _reaching(what: str) -> Iterator[None]:
         raise StorageUnavailable(f"{what} failed: {err}") from err
 
 
-def _frozen_with_expiry(credentials) -> tuple[ReadOnlyCredentials, datetime | None]:
+def _frozen_with_expiry(
+    credentials, *, refresh: bool = True
+) -> tuple[ReadOnlyCredentials, datetime | None]:
     """The credentials to sign with now (refreshed by botocore when due) and their expiry.
 
     botocore exposes no public expiry, so this is the one place that reads its private
     RefreshableCredentials._expiry_time (and _frozen_credentials). A refresh publishes the
     new frozen set before the new expiry: if the frozen set is still current after the
     expiry was read, the expiry is that set's own or an earlier one -- never a later one.
+    refresh=False reads the set botocore last handed out, without refreshing it.
     """
     for _ in range(3):
-        frozen = credentials.get_frozen_credentials()
+        if refresh:
+            frozen = credentials.get_frozen_credentials()
+        else:
+            frozen = getattr(credentials, "_frozen_credentials", None)
         expiry = getattr(credentials, "_expiry_time", None)
         if getattr(credentials, "_frozen_credentials", frozen) is frozen:
             return frozen, expiry
@@ -227,12 +233,7 @@ def _signed_with(url: str, frozen: ReadOnlyCredentials) -> bool:
 
 def _last_signer() -> tuple[ReadOnlyCredentials | None, datetime | None]:
     """The set the client last signed with and its expiry, read without a refresh."""
-    credentials = get_session().get_credentials()
-    frozen = getattr(credentials, "_frozen_credentials", None)
-    expiry = getattr(credentials, "_expiry_time", None)
-    if getattr(credentials, "_frozen_credentials", None) is not frozen:
-        return None, None  # refreshed while being read: sign again
-    return frozen, expiry
+    return _frozen_with_expiry(get_session().get_credentials(), refresh=False)
 
 
 def presigned_get_url(
