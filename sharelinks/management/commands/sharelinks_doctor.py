@@ -40,4 +40,5 @@ class Command(BaseCommand):
         for more in rest:
             self.stdout.write(f"  {'':<{LABEL_WIDTH}} {more}")
         if finding.fix:
-            self.stdout.write(f"  {'':<{LABEL_WIDTH}} fix: {finding.fix}")
+            advice = "fix" if finding.broken else "hint"
+            self.stdout.write(f"  {'':<{LABEL_WIDTH}} {advice}: {finding.fix}")
