@@ -231,9 +231,23 @@ def _signed_with(url: str, frozen: ReadOnlyCredentials) -> bool:
     )
 
 
-def _last_signer() -> tuple[ReadOnlyCredentials | None, datetime | None]:
+def _last_signer() -> tuple[ReadOnlyCredentials, datetime | None]:
     """The set the client last signed with and its expiry, read without a refresh."""
-    return _frozen_with_expiry(get_session().get_credentials(), refresh=False)
+    credentials = get_session().get_credentials()
+    if not hasattr(credentials, "_frozen_credentials"):  # static keys: nothing to refresh
+        return credentials.get_frozen_credentials(), None
+    return _frozen_with_expiry(credentials, refresh=False)
+
+
+def _sign(client, params: dict, lifetime: int) -> str:
+    try:
+        return client.generate_presigned_url("get_object", Params=params, ExpiresIn=lifetime)
+    except (NoCredentialsError, PartialCredentialsError) as err:
+        raise StorageUnavailable(f"no AWS credentials to sign with: {err}") from err
+    except Exception as err:
+        # Presigning is offline, so any failure is the credentials': a refresh that STS
+        # refused or throttled, a metadata service that timed out, expired credentials.
+        raise StorageUnavailable(f"the AWS credentials could not be refreshed: {err}") from err
 
 
 def presigned_get_url(
@@ -243,6 +257,10 @@ def presigned_get_url(
 
     The lifetime is capped at the signing credentials' remaining life (less
     SHARELINKS_CREDENTIALS_MARGIN): a URL never claims to outlive its own signature.
+    The client signs first -- botocore refreshes due credentials as it does so -- and
+    the set it signed with is read afterwards without another refresh: reading before
+    signing would refresh twice for credentials that live less than botocore's
+    15-minute advisory window (a 900 s AssumeRole), and each refresh is an STS call.
     """
     params = {
         "Bucket": bucket,
@@ -252,23 +270,16 @@ def presigned_get_url(
     if content_type:
         params["ResponseContentType"] = content_type
     client = get_client()
-    # The client signs with the credentials it fetches itself; a refresh between the check
-    # and the signature would pair one expiry with other keys, so the URL must show the
-    # very keys whose expiry was checked, else it is made again.
+    lifetime = expires_in
     for _ in range(3):
-        frozen, expiry = _signing_snapshot()
-        lifetime = _url_lifetime(expires_in, expiry)
-        with _reaching(f"signing for s3://{bucket}/{key}"):
-            url = client.generate_presigned_url("get_object", Params=params, ExpiresIn=lifetime)
-        if _signed_with(url, frozen):
+        url = _sign(client, params, lifetime)
+        signer, expiry = _last_signer()
+        if not _signed_with(url, signer):
+            continue  # another thread refreshed between signing and reading: sign again
+        usable = _url_lifetime(expires_in, expiry)  # raises when too little life is left
+        if lifetime <= usable:
             return url
-        # Credentials living less than botocore's 15-minute advisory window (a 900 s
-        # AssumeRole) are fetched anew on every read, so the signer never holds the set
-        # just checked: keep the URL when its lifetime fits the set that did sign it.
-        signer, signer_expiry = _last_signer()
-        signed_by_signer = signer is not None and _signed_with(url, signer)
-        if signed_by_signer and lifetime <= _url_lifetime(expires_in, signer_expiry):
-            return url
+        lifetime = usable
     raise StorageUnavailable(f"could not sign s3://{bucket}/{key} with checked credentials")
 
 

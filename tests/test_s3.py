@@ -114,25 +114,24 @@ def test_no_known_expiry_leaves_the_ttl_alone(clock, monkeypatch, settings):
 def test_the_url_is_signed_with_the_very_credentials_whose_expiry_was_checked(
     clock, role_credentials, monkeypatch
 ):
-    # The clock jumps between the expiry check and the signature, so the client's own
-    # signer refreshes: the URL shows other keys than were checked and is made again.
+    # Another thread refreshes the credentials between this click's signature and its
+    # expiry check: the URL shows other keys than were checked, so it is made again.
     role_credentials(
         "old", timedelta(minutes=16), refresh=lambda: role_metadata("fresh", timedelta(hours=1))
     )
-    checked = []
-    real_lifetime = s3._url_lifetime
+    checks = []
+    real_last_signer = s3._last_signer
 
-    def lifetime_then_jump(requested, expiry):
-        checked.append(expiry)
-        result = real_lifetime(requested, expiry)
-        if len(checked) == 1:
+    def refreshed_meanwhile():
+        if not checks:
             clock.shift(timedelta(minutes=7))  # 9 minutes left: botocore must refresh
-        return result
+            s3.get_session().get_credentials().get_frozen_credentials()
+        checks.append(real_last_signer())
+        return checks[-1]
 
-    monkeypatch.setattr(s3, "_url_lifetime", lifetime_then_jump)
+    monkeypatch.setattr(s3, "_last_signer", refreshed_meanwhile)
     url = verify_presigned_url(presign(60), **role_keys("fresh"))
-    assert len(checked) == 2
-    assert checked == [NOW + timedelta(minutes=16), NOW + timedelta(minutes=7, hours=1)]
+    assert [expiry for _, expiry in checks] == [NOW + timedelta(minutes=7, hours=1)] * 2
     assert url.signed_at == NOW + timedelta(minutes=7)
 
 
@@ -188,8 +187,7 @@ def test_click_after_a_refresh_redirects_with_the_fresh_token(client, clock, rol
 
 def test_credentials_shorter_than_botocores_refresh_window_still_sign(clock, role_credentials):
     # A 900 s AssumeRole session is always inside botocore's 15-minute advisory window, so
-    # every read refreshes: the set checked is never the set that signs. The URL is kept
-    # when it fits the set that did sign it.
+    # every read refreshes (an STS call): a click must read them once, when signing.
     issued = []
 
     def refresh() -> dict:
@@ -199,4 +197,4 @@ def test_credentials_shorter_than_botocores_refresh_window_still_sign(clock, rol
     role_credentials("first", timedelta(seconds=890), refresh=refresh)
     url = verify_presigned_url(presign(60), **role_keys(issued[-1]))
     assert url.expires_in == 60
-    assert len(issued) == 2  # one refresh for the check, one for the signature
+    assert len(issued) == 1  # one refresh, the signature's; the check reads without one
