@@ -8,6 +8,7 @@ stop working when the session token expires, whatever X-Amz-Expires says.
 
 import datetime
 import os
+import shutil
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -15,6 +16,10 @@ import uuid
 
 import pytest
 from botocore.exceptions import ClientError
+
+# One line in the report instead of one per test (a fixture's skip is reported per test).
+if shutil.which("radosgw") is None:
+    pytest.skip("radosgw is not installed: run tests/rgw/install.sh", allow_module_level=True)
 
 time_machine = pytest.importorskip("time_machine")
 
