@@ -123,7 +123,7 @@ def storage_findings(*, credentials_ok: bool = True) -> list[Finding]:
         fix = "set AWS_STORAGE_BUCKET_NAME"
         return [*found, Finding("S3", "bucket", "not configured", fix=fix, broken=True)]
     try:
-        status = s3.bucket_status(bucket)
+        status, region = s3.bucket_status(bucket)
     except s3.StorageUnavailable as err:
         fix = "check AWS_S3_ENDPOINT_URL (leave it unset for Amazon S3) and the network"
         if not credentials_ok:
@@ -135,7 +135,13 @@ def storage_findings(*, credentials_ok: bool = True) -> list[Finding]:
         403: ("refuses these credentials", "grant s3:ListBucket and s3:GetObject (README)"),
     }
     text, fix = answers.get(status, (f"answers {status}", "see the S3 error above"))
-    return [*found, Finding("S3", "bucket", f"{bucket} {text}", fix=fix, broken=bool(fix))]
+    found.append(Finding("S3", "bucket", f"{bucket} {text}", fix=fix, broken=bool(fix)))
+    client_region = s3.client_description()["region"]
+    if region and region != client_region:
+        text = f"{bucket} is in {region}, but URLs are signed for {client_region}: S3 refuses them"
+        fix = f"set AWS_S3_REGION_NAME={region}"
+        found.append(Finding("S3", "bucket region", text, fix=fix, broken=True))
+    return found
 
 
 def signer_findings() -> list[Finding]:

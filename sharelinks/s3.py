@@ -362,18 +362,21 @@ def object_upload(*, bucket: str, key: str, content: IO[bytes], content_type: st
         raise StorageError(f"upload to s3://{bucket}/{key} refused: S3 answered {status}") from err
 
 
-def bucket_status(bucket: str) -> int:
-    """The HTTP status a HEAD of the bucket gets: 200 answers, 404 missing, 403 refused.
+def bucket_status(bucket: str) -> tuple[int, str | None]:
+    """The HTTP status a HEAD of the bucket gets (200, 404, 403) and the region S3 names.
 
+    Amazon S3 names the bucket's region in every answer (x-amz-bucket-region), even a 403:
+    URLs signed for another region are refused, so the doctor compares it with the client's.
     Raises StorageUnavailable when S3 cannot be reached or there are no credentials.
     """
     _signing_snapshot()  # a failed refresh is "unavailable", not an S3 answer
     try:
         with _reaching(f"HEAD bucket {bucket!r}"):
-            get_client().head_bucket(Bucket=bucket)
+            response = get_client().head_bucket(Bucket=bucket)
     except ClientError as err:
-        return err.response["ResponseMetadata"]["HTTPStatusCode"]
-    return 200
+        response = err.response
+    metadata = response["ResponseMetadata"]
+    return metadata["HTTPStatusCode"], metadata.get("HTTPHeaders", {}).get("x-amz-bucket-region")
 
 
 def bucket_create(bucket: str) -> None:

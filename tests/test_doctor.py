@@ -111,3 +111,14 @@ def test_failing_system_checks_are_reported_not_fatal(settings):
     report, error = broken_doctor()
     assert "sharelinks.E004" in report
     assert "Set AWS_QUERYSTRING_AUTH = True" in error
+
+
+def test_a_bucket_in_another_region_than_the_signatures_is_named(s3_client, settings):
+    # S3 refuses a URL signed for the wrong region; it names the right one in x-amz-bucket-region.
+    s3_client.create_bucket(
+        Bucket="sharelinks-eu", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+    )
+    settings.AWS_STORAGE_BUCKET_NAME = "sharelinks-eu"
+    report, error = broken_doctor()
+    assert "sharelinks-eu is in eu-west-1, but URLs are signed for us-east-1" in report
+    assert "set AWS_S3_REGION_NAME=eu-west-1" in error
