@@ -2,12 +2,14 @@
 
 Machines here are shared and noisy, so absolute times mean little; a ratio of two things
 measured side by side, best of several rounds, does. Everything runs in-process through
-Django's test client on a throwaway SQLite database (or DATABASE_URL if set), so what is
-measured is the app's own work: lookup, conditional UPDATE, click row, presign.
+Django's test client on a throwaway SQLite database (or DATABASE_URL if set), with moto's
+S3 server on loopback, so what is measured is the app's own work: lookup, conditional
+UPDATE, click row, presign, and the HEAD of the object when it is not remembered.
 
 Rows:
   baseline: a malformed code, answered without the database (routing, middleware, page)
-  click:    a full counted click (lookup, UPDATE, INSERT, presign, 302)
+  click:    a full counted click (lookup, UPDATE, INSERT, presign, 302), the object
+            remembered as present; and the same when the object is HEADed first
   head:     HEAD on the same share (lookup only)
   presign:  one presign on the shared client, vs a fresh boto3 client per presign
 On PostgreSQL (DATABASE_URL=postgres://.../a_scratch_database make bench) a row also shows
@@ -52,14 +54,25 @@ def best_per_call(fn: Callable[[], object], calls: int) -> float:
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as data_dir:
-        configure(data_dir)
-        import django
-        from django.core.management import call_command
+    from moto.server import ThreadedMotoServer
 
-        django.setup()
-        call_command("migrate", verbosity=0)
-        run()
+    # The click HEADs the object (then remembers it): a real S3 emulator answers over HTTP.
+    s3_server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    s3_server.start()
+    host, port = s3_server.get_host_and_port()
+    os.environ["AWS_S3_ENDPOINT_URL"] = f"http://{host}:{port}"
+    os.environ["AWS_S3_ADDRESSING_STYLE"] = "path"
+    try:
+        with tempfile.TemporaryDirectory() as data_dir:
+            configure(data_dir)
+            import django
+            from django.core.management import call_command
+
+            django.setup()
+            call_command("migrate", verbosity=0)
+            run()
+    finally:
+        s3_server.stop()
 
 
 def run() -> None:
@@ -67,6 +80,7 @@ def run() -> None:
 
     from django.conf import settings
     from django.contrib.auth import get_user_model
+    from django.core.cache import cache
     from django.test import Client
     from django.utils import timezone
 
@@ -74,6 +88,8 @@ def run() -> None:
     from sharelinks.models import Share
 
     owner, _ = get_user_model().objects.get_or_create(username="bench", is_staff=True)
+    s3.bucket_create("bench-bucket")
+    s3.get_client().put_object(Bucket="bench-bucket", Key="reports/figures.pdf", Body=b"%PDF")
     share = Share.objects.create(
         owner=owner,
         bucket="bench-bucket",
@@ -88,6 +104,10 @@ def run() -> None:
 
     def click():
         assert client.get(share.path).status_code == 302
+
+    def click_checking_the_object():
+        cache.clear()  # forget that the object was found: this click HEADs it
+        click()
 
     def head():
         assert client.head(share.path).status_code == 302
@@ -106,6 +126,9 @@ def run() -> None:
     rows = {
         "baseline (malformed code, no database)": best_per_call(baseline, CLICKS),
         "click (lookup, UPDATE, INSERT, presign)": best_per_call(click, CLICKS),
+        "click, object not remembered (adds a HEAD)": best_per_call(
+            click_checking_the_object, CLICKS // 4
+        ),
         "head (lookup only)": best_per_call(head, CLICKS),
     }
     if _vendor() == "postgresql":

@@ -42,6 +42,11 @@ DEFAULTS: dict[str, Any] = {
     # How many reverse proxies (load balancers) append to X-Forwarded-For in front of the
     # app; 0 trusts only REMOTE_ADDR. The client is the entry that many places from the end.
     "PROXY_COUNT": 0,
+    # HEAD the object before redirecting, so a deleted file gets the "no longer available"
+    # page instead of S3's XML error; a found object is remembered for VERIFY_OBJECT_CACHE
+    # seconds, so most clicks make no S3 request.
+    "VERIFY_OBJECT_ON_CLICK": True,
+    "VERIFY_OBJECT_CACHE": 300,
     # Longest user agent kept on a click row; the rest is cut, never rejected.
     "USER_AGENT_MAX_LENGTH": 256,
     # -- email and background work (sharelinks.outbox, sharelinks.maintenance) --

@@ -116,19 +116,37 @@ def objects_check(
 
 
 def _record(share: Share, *, found: bool, report: CheckReport) -> None:
-    now = timezone.now()
     report.checked += 1
+    change = object_presence_record(share=share, found=found)
+    report.missing += change == "missing"
+    report.restored += change == "restored"
+
+
+def object_presence_record(*, share: Share, found: bool) -> str:
+    """Record what a HEAD of the share's object found; "missing", "restored" or "".
+
+    The flag is set by a conditional UPDATE, so of a click and a check run that find the
+    object gone at the same moment only one flags it and tells the owner.
+    """
+    now = timezone.now()
     if found:
-        if share.missing_since is not None:
-            report.restored += 1
-            logger.info("share %s: object is back", share.pk)
-        Share.objects.filter(pk=share.pk).update(object_checked_at=now, missing_since=None)
-        return
-    with transaction.atomic():  # the flag and the owner's email stand or fall together
-        Share.objects.filter(pk=share.pk).update(
-            object_checked_at=now, missing_since=share.missing_since or now
+        restored = Share.objects.filter(pk=share.pk, missing_since__isnull=False).update(
+            object_checked_at=now, missing_since=None
         )
-        if share.missing_since is None:
-            report.missing += 1
-            logger.warning("share %s: s3://%s/%s is missing", share.pk, share.bucket, share.key)
-            outbox.owner_notify(share=share, kind=DeliveryKind.MISSING)
+        if not restored:
+            Share.objects.filter(pk=share.pk).update(object_checked_at=now)
+        share.missing_since = None
+        if restored:
+            logger.info("share %s: object is back", share.pk)
+        return "restored" if restored else ""
+    with transaction.atomic():  # the flag and the owner's email stand or fall together
+        flagged = Share.objects.filter(pk=share.pk, missing_since__isnull=True).update(
+            object_checked_at=now, missing_since=now
+        )
+        if not flagged:
+            Share.objects.filter(pk=share.pk).update(object_checked_at=now)
+            return ""
+        logger.warning("share %s: s3://%s/%s is missing", share.pk, share.bucket, share.key)
+        outbox.owner_notify(share=share, kind=DeliveryKind.MISSING)
+    share.missing_since = now
+    return "missing"

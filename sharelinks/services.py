@@ -10,6 +10,7 @@ from typing import IO
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -17,7 +18,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sharelinks import outbox, s3, signing
+from sharelinks import maintenance, outbox, s3, signing
 from sharelinks.conf import app_settings
 from sharelinks.models import Click, ClickOutcome, Share, ShareStatus
 
@@ -209,6 +210,50 @@ def client_network(ip: str | None) -> str | None:
     return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False).network_address)
 
 
+def _object_present(share: Share) -> bool:
+    """Whether the share's object is still in S3, asked at most every VERIFY_OBJECT_CACHE s.
+
+    A redirect to a deleted object would show the recipient S3's XML NoSuchKey page; a HEAD
+    first turns that into the "no longer available" page (and flags the share for its
+    owner), and a file put back works again at once. Only a found object is remembered, so
+    a deletion shows within the cache time and most clicks pay no S3 round trip.
+    Raises s3.StorageUnavailable (a 503, uncounted).
+    """
+    if not app_settings.VERIFY_OBJECT_ON_CLICK:
+        return share.missing_since is None  # as the last broken-share check found it
+    remembered = f"sharelinks:object-present:{share.pk}"
+    if share.missing_since is None and cache.get(remembered):
+        return True
+    try:
+        info = s3.object_head(bucket=share.bucket, key=share.key)
+    except s3.StorageUnavailable:
+        raise
+    except s3.StorageError as err:
+        # Refused (403) or odd answers say nothing about the object: S3 decides on the GET.
+        logger.warning("share %s: cannot check its object: %s", share.pk, err)
+        return True
+    if info is None or share.missing_since is not None:
+        # Flag a newly missing object; clear the flag of one put back since the check.
+        maintenance.object_presence_record(share=share, found=info is not None)
+    if info is None:
+        return False
+    cache.set(remembered, True, app_settings.VERIFY_OBJECT_CACHE)
+    return True
+
+
+def _fresh_url(share: Share) -> str | None:
+    """A URL signed now for the share's object, or None when the object is gone."""
+    if not _object_present(share):
+        return None
+    return signing.download_url(
+        bucket=share.bucket,
+        key=share.key,
+        filename=share.filename,
+        content_type=share.content_type,
+        expires_in=app_settings.URL_TTL,
+    )
+
+
 def click_resolve(
     *, code: str, client_ip: str | None, user_agent: str, count: bool = True
 ) -> ClickResult:
@@ -233,21 +278,15 @@ def click_resolve(
     if status != ShareStatus.ACTIVE:
         Click.objects.create(share=share, outcome=_REFUSALS[status], **click)
         return ClickResult(status=status, share=share)
-    if missing:
-        Click.objects.create(share=share, outcome=ClickOutcome.MISSING, **click)
-        return ClickResult(status=status, share=share, missing=True)
     try:
-        url = signing.download_url(
-            bucket=share.bucket,
-            key=share.key,
-            filename=share.filename,
-            content_type=share.content_type,
-            expires_in=app_settings.URL_TTL,
-        )
+        url = _fresh_url(share)
     except s3.StorageUnavailable as err:
         logger.error("share %s: cannot presign: %s", share.pk, err)
         Click.objects.create(share=share, outcome=ClickOutcome.UNAVAILABLE, **click)
         return ClickResult(status=status, share=share, unavailable=True)
+    if url is None:
+        Click.objects.create(share=share, outcome=ClickOutcome.MISSING, **click)
+        return ClickResult(status=status, share=share, missing=True)
     with transaction.atomic():
         counted = (
             Share.objects.filter(pk=share.pk)

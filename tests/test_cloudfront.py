@@ -114,7 +114,7 @@ def test_click_redirects_to_a_cloudfront_url_and_counts(client, cloudfront_setti
 @pytest.mark.django_db
 def test_share_in_another_bucket_is_presigned_by_s3(client, cloudfront_settings, s3_client):
     s3_client.create_bucket(Bucket="sharelinks-other")
-    share = ShareFactory(bucket="sharelinks-other", body=False)
+    share = ShareFactory(bucket="sharelinks-other")
     response = client.get(share.path)
     assert response.status_code == 302
     assert "X-Amz-Signature=" in response["Location"]

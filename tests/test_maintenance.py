@@ -90,7 +90,7 @@ def test_the_check_stops_when_s3_is_unreachable(monkeypatch):
 
 
 def test_a_click_on_a_broken_share_gets_a_no_longer_available_page(client):
-    share = ShareFactory(missing_since=timezone.now())
+    share = ShareFactory(missing_since=timezone.now(), body=False)
     response = client.get(share.path)
     assert response.status_code == 410
     assert b"no longer available" in response.content

@@ -9,7 +9,7 @@ import time_machine
 from django.db import DatabaseError
 from django.utils import timezone
 
-from sharelinks.models import Click, ClickOutcome
+from sharelinks.models import Click, ClickOutcome, Delivery, DeliveryKind
 from tests.factories import ShareFactory
 from tests.presign import verify_presigned_url
 
@@ -183,3 +183,47 @@ def test_long_user_agents_are_cut_not_refused(client):
     share = ShareFactory()
     assert client.get(share.path, HTTP_USER_AGENT="x" * 5000).status_code == 302
     assert len(Click.objects.get().user_agent) == 256
+
+
+def test_a_deleted_object_gets_the_no_longer_available_page_not_s3_xml(client, s3_client):
+    share = ShareFactory()
+    s3_client.delete_object(Bucket=share.bucket, Key=share.key)
+    response = client.get(share.path)
+    assert response.status_code == 410
+    assert_recipient_headers(response)
+    assert "This file is no longer available" in response.content.decode()
+    assert "<Error>" not in response.content.decode()
+    share.refresh_from_db()
+    assert share.missing_since is not None
+    assert share.download_count == 0
+    assert Click.objects.get(share=share).outcome == ClickOutcome.MISSING
+    assert Delivery.objects.get(share=share).kind == DeliveryKind.MISSING
+
+
+def test_a_file_put_back_works_again_at_the_next_click(client, put_object):
+    share = ShareFactory(missing_since=timezone.now(), body=False)
+    assert client.get(share.path).status_code == 410
+    put_object(share.key, b"restored")
+    assert client.get(share.path).status_code == 302
+    share.refresh_from_db()
+    assert share.missing_since is None
+
+
+def test_a_found_object_is_remembered_so_most_clicks_make_no_s3_request(
+    client, s3_client, settings
+):
+    settings.SHARELINKS_VERIFY_OBJECT_CACHE = 300
+    share = ShareFactory()
+    assert client.get(share.path).status_code == 302
+    s3_client.delete_object(Bucket=share.bucket, Key=share.key)
+    # Within the cache time the click does not ask S3 again (S3 itself answers the GET).
+    assert client.get(share.path).status_code == 302
+    with time_machine.travel(timezone.now() + timedelta(seconds=301)):
+        assert client.get(share.path).status_code == 410
+
+
+def test_the_object_check_can_be_turned_off(client, s3_client, settings):
+    settings.SHARELINKS_VERIFY_OBJECT_ON_CLICK = False
+    share = ShareFactory()
+    s3_client.delete_object(Bucket=share.bucket, Key=share.key)
+    assert client.get(share.path).status_code == 302
