@@ -49,7 +49,7 @@ def wait_for(url: str, seconds: float = 20) -> None:
 
 def demo_password() -> str:
     """The demo admin's password: made once, kept beside the database."""
-    path = ROOT / "var" / "demo-admin-password"
+    path = Path(os.environ.get("SHARELINKS_DATA_DIR", ROOT / "var")) / "demo-admin-password"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(secrets.token_urlsafe(12))
