@@ -23,6 +23,11 @@ RECIPIENT_HEADERS = {
     "Cache-Control": "no-store, private",
     "Referrer-Policy": "no-referrer",
     "X-Robots-Tag": "noindex, nofollow",
+    # The pages are static text with inline CSS: nothing else may load, run or frame them.
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; "
+        "form-action 'none'; frame-ancestors 'none'"
+    ),
 }
 RETRY_AFTER_UNAVAILABLE = 30
 

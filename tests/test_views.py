@@ -23,6 +23,7 @@ def assert_recipient_headers(response):
     assert response["Cache-Control"] == NO_STORE
     assert response["Referrer-Policy"] == "no-referrer"
     assert response["X-Robots-Tag"] == "noindex, nofollow"
+    assert response["Content-Security-Policy"].startswith("default-src 'none';")
 
 
 def test_active_share_redirects_to_a_fresh_short_lived_signed_url(client):
