@@ -43,17 +43,25 @@ CLAIM_LEASE = timedelta(minutes=10)
 # the full connection timeout. Monotonic seconds; 0 means "try".
 BROKER_BACKOFF = 10.0
 _broker_down_until = 0.0
-_SEPARATORS = re.compile(r"[\s,;]+")
+# One recipient: `Name <address>` (the name may be quoted, as mail programs copy it) or a
+# bare address; anything between recipients (commas, semicolons, spaces, lines) separates.
+_RECIPIENT = re.compile(r'(?:"[^"]*"\s*|[^,;<>\s"][^,;<>"]*?\s*)?<([^<>]+)>|([^\s,;<>]+)')
 
 
 def recipients_clean(recipients: str | Iterable[str]) -> list[str]:
     """Addresses from a list or from text separated by commas, semicolons or lines.
 
-    Every bad address is named in one ValidationError, so staff fix them all at once and no
-    task is ever queued for an address that cannot work.
+    `Name <address>` is accepted as mail programs copy it, and the name dropped. Every bad
+    address is named in one ValidationError, so staff fix them all at once and no task is
+    ever queued for an address that cannot work.
     """
     if isinstance(recipients, str):
-        recipients = _SEPARATORS.split(recipients)
+        recipients = [recipients]
+    recipients = [
+        match.group(1) or match.group(2)
+        for text in recipients
+        for match in _RECIPIENT.finditer(text)
+    ]
     addresses: list[str] = []
     invalid: list[str] = []
     for raw in recipients:

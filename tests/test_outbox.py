@@ -204,3 +204,19 @@ def test_after_a_failed_publish_the_process_leaves_new_rows_to_the_sweeper(monke
         monkeypatch.setattr(tasks.delivery_send, "apply_async", lambda *a, **k: attempts.append(a))
         assert outbox.deliveries_publish([row.pk]) is False
         assert attempts == []  # no connection attempt while the backoff lasts
+
+
+@pytest.mark.parametrize(
+    ("pasted", "addresses"),
+    [
+        ("a@example.com b@example.org", ["a@example.com", "b@example.org"]),
+        ("Bob <bob@example.net>, c@example.org", ["bob@example.net", "c@example.org"]),
+        (
+            '"Keller, Maria" <m@example.com>; z@example.com\nq@example.com',
+            ["m@example.com", "z@example.com", "q@example.com"],
+        ),
+        ("Bob Smith <bob@example.net> bob@example.net", ["bob@example.net"]),
+    ],
+)
+def test_addresses_are_taken_as_mail_programs_copy_them(pasted, addresses):
+    assert outbox.recipients_clean(pasted) == addresses
