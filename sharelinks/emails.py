@@ -5,6 +5,8 @@ outlives its purpose (and dies with the signing role's credentials anyway); the 
 is checked again on every click.
 """
 
+from email.utils import formataddr, parseaddr
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.defaultfilters import filesizeformat
@@ -60,6 +62,20 @@ def context_for(delivery: Delivery) -> dict:
     }
 
 
+def _from_address(delivery: Delivery, sender_name: str) -> str:
+    """DEFAULT_FROM_EMAIL, named "<sender> via <site>" on a link, so inboxes show who sent it.
+
+    The address itself stays the site's: sending as the staff member's own address would
+    fail SPF/DMARC at the recipient's server.
+    """
+    name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    if delivery.kind != DeliveryKind.LINK or not sender_name:
+        return settings.DEFAULT_FROM_EMAIL
+    site = name or "sharelinks"
+    sender_name = " ".join(sender_name.split())  # no header injection through a name
+    return formataddr((f"{sender_name} via {site}", address))
+
+
 def message_for(delivery: Delivery) -> EmailMultiAlternatives:
     """The multipart message for one outbox row; Reply-To is the share's owner."""
     context = context_for(delivery)
@@ -71,7 +87,7 @@ def message_for(delivery: Delivery) -> EmailMultiAlternatives:
     message = EmailMultiAlternatives(
         subject=" ".join(subject.split()),  # no header injection through a file name
         body=render_to_string(f"{template}.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        from_email=_from_address(delivery, context["sender_name"]),
         to=[delivery.recipient],
         reply_to=[delivery.share.owner.email] if delivery.share.owner.email else None,
         headers={"Auto-Submitted": "auto-generated"} if delivery.kind != DeliveryKind.LINK else {},

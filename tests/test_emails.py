@@ -34,6 +34,7 @@ def test_the_link_email_names_sender_file_size_expiry_message_and_the_short_link
     assert message.subject == "Grace Hopper shared a file with you: Q3 figures.pdf"
     assert message.reply_to == ["ada@corp.example"]
     assert message.to == ["ann@example.org"]
+    assert message.from_email == "Grace Hopper via sharelinks <noreply@localhost>"
     for part in (text, html):
         assert link in part
         assert "Grace Hopper" in part
