@@ -9,5 +9,6 @@ from sharelinks import views
 urlpatterns = [
     path("s/<str:code>", views.share_download, name="share-download"),
     path("admin/", admin.site.urls),
+    path("healthz", views.health, name="health"),
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
 ]

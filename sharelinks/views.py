@@ -4,8 +4,8 @@ import functools
 import logging
 from collections.abc import Callable
 
-from django.db import DatabaseError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.db import DatabaseError, connection
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
@@ -113,3 +113,22 @@ def share_download(request: HttpRequest, code: str) -> HttpResponse:
     if request.method == "HEAD":
         return HttpResponse(status=302)
     return HttpResponseRedirect(result.url)
+
+
+@require_http_methods(["GET", "HEAD"])
+def health(request: HttpRequest) -> HttpResponse:
+    """For load balancers: 200 while the database answers, else 503; S3 is not asked.
+
+    A web process without its database can answer no click, so it should leave the pool;
+    an S3 or credentials problem is shared by every process and is the doctor's to report.
+    """
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        logger.exception("health check: database unavailable")
+        response = JsonResponse({"database": "unavailable"}, status=503)
+    else:
+        response = JsonResponse({"database": "ok"})
+    response["Cache-Control"] = "no-store"
+    return response

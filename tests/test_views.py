@@ -228,3 +228,22 @@ def test_the_object_check_can_be_turned_off(client, s3_client, settings):
     share = ShareFactory()
     s3_client.delete_object(Bucket=share.bucket, Key=share.key)
     assert client.get(share.path).status_code == 302
+
+
+def test_the_health_check_answers_while_the_database_does(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"database": "ok"}
+    assert response["Cache-Control"] == "no-store"
+
+
+def test_the_health_check_is_503_without_the_database(client, monkeypatch):
+    # Stopping the test database is not possible from inside a test; the cursor failing as
+    # it does when PostgreSQL is down stands in for it.
+    def refuse(*args, **kwargs):
+        raise DatabaseError("connection refused")
+
+    monkeypatch.setattr("sharelinks.views.connection.cursor", refuse)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"database": "unavailable"}
