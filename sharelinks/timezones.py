@@ -9,6 +9,7 @@ is user input.
 import functools
 import zoneinfo
 from collections.abc import Callable
+from urllib.parse import unquote
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -35,7 +36,8 @@ class StaffTimezoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        zone = zone_from_name(request.COOKIES.get(COOKIE, ""))
+        # The page's script percent-encodes the name ("Europe%2FBerlin"); Django does not decode.
+        zone = zone_from_name(unquote(request.COOKIES.get(COOKIE, "")))
         if zone is None:
             return self.get_response(request)
         with timezone.override(zone):

@@ -400,10 +400,14 @@ def test_a_person_uploads_a_file_and_copies_its_link(transactional_db, live_serv
                 "--disable-sync",
             ],
         )
-        context = browser.new_context(viewport={"width": 1400, "height": 800})
+        context = browser.new_context(
+            viewport={"width": 1400, "height": 800}, timezone_id="Asia/Tokyo"
+        )
         context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
         page = context.new_page()
         copied = _upload_and_copy(page, live_server.url, document)
+        # The page was rendered in the browser's zone, not the server's UTC.
+        assert page.get_attribute("body", "data-admin-utc-offset") == "32400"
         page.screenshot(path=str(tmp_path / "changelist.png"), full_page=True)
         browser.close()
 
