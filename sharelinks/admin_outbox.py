@@ -38,15 +38,18 @@ class RecipientsField(forms.CharField):
 
 def recipients_field(required: bool) -> RecipientsField:
     return RecipientsField(
-        label=_("email the link to"),
+        label=_("Email the link to"),
         required=required,
-        help_text=_("One or more addresses, separated by commas or new lines."),
+        help_text=_(
+            "One or more addresses, separated by commas, semicolons or new lines; "
+            "“Name <address>” as mail programs copy it is fine."
+        ),
     )
 
 
 def message_field() -> forms.CharField:
     return forms.CharField(
-        label=_("message"),
+        label=_("Message"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
         help_text=_("Goes into the email, above the link."),
