@@ -221,8 +221,14 @@ class ShareAdmin(SendLinkAdminMixin, admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: Share, form, change: bool) -> None:
-        if change:  # a new share was already saved by the service, in ShareAddForm
-            super().save_model(request, obj, form, change)
+        if not change:
+            return  # a new share was already saved by the service, in ShareAddForm
+        # Only the columns staff changed: a click, a revocation or the broken-share check
+        # since the page was loaded must not be written back with the page's old values.
+        model_fields = {field.name for field in Share._meta.concrete_fields}
+        changed = [name for name in form.changed_data if name in model_fields]
+        if changed:
+            obj.save(update_fields=changed)
 
     # -- columns ---------------------------------------------------------------------
 

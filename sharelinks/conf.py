@@ -33,6 +33,10 @@ DEFAULTS: dict[str, Any] = {
     # How long a new share lives when staff do not say, and the most any share may live.
     "DEFAULT_LIFETIME": timedelta(days=7),
     "MAX_LIFETIME": timedelta(days=90),
+    # Buckets besides AWS_STORAGE_BUCKET_NAME whose objects staff may share by key. The
+    # server's role may read more than staff should publish: naming a bucket here is the
+    # operator's decision, not each staff member's.
+    "SOURCE_BUCKETS": (),
     # Where uploads land in the bucket: <prefix><random>/<original name>.
     "UPLOAD_PREFIX": "shares/",
     # Unknown or malformed codes one network (/24, /48) may try per window before every

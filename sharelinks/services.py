@@ -100,6 +100,16 @@ def share_create(
     """Share an object already in S3; it must exist (HEAD), and its size and type are kept."""
     expires_at = _expiry_or_default(expires_at)
     bucket = bucket or _default_bucket()
+    allowed = [_default_bucket(), *app_settings.SOURCE_BUCKETS]
+    if bucket not in allowed:
+        raise ValidationError(
+            _(
+                "Files can be shared only from %(allowed)s; an operator can allow "
+                "s3://%(bucket)s with SHARELINKS_SOURCE_BUCKETS."
+            ),
+            code="bucket_not_allowed",
+            params={"allowed": ", ".join(f"s3://{name}" for name in allowed), "bucket": bucket},
+        )
     try:
         info = s3.object_head(bucket=bucket, key=key)
     except s3.StorageError as err:
@@ -200,8 +210,14 @@ _REFUSALS = {
 
 def client_network(ip: str | None) -> str | None:
     """The client's address truncated to /24 (IPv4) or /48 (IPv6), or None if unparsable."""
+    text = (ip or "").strip()
+    # Some proxies append the port: "203.0.113.5:443", "[2001:db8::1]:443".
+    if text.startswith("[") and "]" in text:
+        text = text[1 : text.index("]")]
+    elif text.count(":") == 1:
+        text = text.partition(":")[0]
     try:
-        address = ipaddress.ip_address((ip or "").strip())
+        address = ipaddress.ip_address(text)
     except ValueError:
         return None
     if address.version == 6 and address.ipv4_mapped:

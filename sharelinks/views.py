@@ -72,6 +72,20 @@ def _gone(request: HttpRequest, result: ClickResult) -> HttpResponse:
     return _page(request, "gone.html", 410, share=share, status=result.status, since=since)
 
 
+def _unknown(request: HttpRequest, network: str | None) -> HttpResponse:
+    """A code that names no share: 404, or 429 once this network has guessed too often.
+
+    Only unknown codes are refused: a scanner sharing a network (or a load balancer's
+    address) with a recipient must never lock the recipient out of a real link.
+    """
+    if guesses_exceeded(network):
+        response = _page(request, "too_many.html", 429)
+        response["Retry-After"] = str(app_settings.GUESS_WINDOW)
+        return response
+    guess_record(network)
+    return _page(request, "not_found.html", 404)
+
+
 @recipient_page
 @require_http_methods(["GET", "HEAD"])
 def share_download(request: HttpRequest, code: str) -> HttpResponse:
@@ -82,13 +96,8 @@ def share_download(request: HttpRequest, code: str) -> HttpResponse:
     download the limit never counted.
     """
     network = client_network(client_ip(request))
-    if guesses_exceeded(network):
-        response = _page(request, "too_many.html", 429)
-        response["Retry-After"] = str(app_settings.GUESS_WINDOW)
-        return response
     if not code_is_wellformed(code):
-        guess_record(network)
-        return _page(request, "not_found.html", 404)
+        return _unknown(request, network)
     try:
         result = click_resolve(
             code=code,
@@ -104,8 +113,7 @@ def share_download(request: HttpRequest, code: str) -> HttpResponse:
         response["Retry-After"] = str(RETRY_AFTER_UNAVAILABLE)
         return response
     if result.status is None:
-        guess_record(network)
-        return _page(request, "not_found.html", 404)
+        return _unknown(request, network)
     if result.status != ShareStatus.ACTIVE:
         return _gone(request, result)
     if result.missing:

@@ -145,16 +145,21 @@ def test_other_methods_are_405_and_still_not_cached(client):
     assert_recipient_headers(response)
 
 
-def test_too_many_unknown_codes_from_one_network_get_429(client, settings):
+def test_too_many_unknown_codes_from_one_network_get_429_but_real_links_still_work(
+    client, settings
+):
     settings.SHARELINKS_GUESS_LIMIT = 3
     share = ShareFactory()
     for n in range(3):
         assert client.get(f"/s/{'C' * 21}{n}", REMOTE_ADDR="198.51.100.9").status_code == 404
-    blocked = client.get(share.path, REMOTE_ADDR="198.51.100.10")
+    blocked = client.get("/s/" + "C" * 22, REMOTE_ADDR="198.51.100.10")
     assert blocked.status_code == 429
     assert blocked["Retry-After"] == "600"
     assert_recipient_headers(blocked)
-    assert client.get(share.path, REMOTE_ADDR="192.0.2.1").status_code == 302
+    assert client.get("/s/malformed", REMOTE_ADDR="198.51.100.10").status_code == 429
+    # A recipient behind the same network (or load balancer) still gets the file.
+    assert client.get(share.path, REMOTE_ADDR="198.51.100.10").status_code == 302
+    assert client.get("/s/" + "C" * 22, REMOTE_ADDR="192.0.2.1").status_code == 404
 
 
 def test_database_failure_answers_503_with_retry_after(client, monkeypatch):
