@@ -1,10 +1,10 @@
 """Slows down code guessing: too many unknown codes from one network get 429 for a while.
 
-128-bit codes cannot be guessed anyway; the limit keeps scanners from filling logs and the
-click log with noise, and answers them cheaply. Codes that name a share always go through
-(see views._unknown), so a blocked network never loses a real link. Counting is per truncated network (the
-same /24 or /48 the click log keeps), in the cache, so it spans all web processes when the
-cache is Redis.
+128-bit codes cannot be guessed anyway; the limit keeps scanners from filling logs with
+noise, and answers them cheaply. Codes that name a share always go through (see
+views._unknown), so a blocked network never loses a real link. Counting is per truncated
+network (the same /24 or /48 the click log keeps), in the cache, so it spans all web
+processes when the cache is Redis.
 """
 
 from django.core.cache import cache
