@@ -98,6 +98,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "sharelinks.middleware.HealthCheckMiddleware",
+    "sharelinks.middleware.RecipientHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -320,3 +322,5 @@ LOGGING = {
         "botocore": {"level": "WARNING"},
     },
 }
+        # Django's own handler on "django" (DEBUG only) would print unredacted paths.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},

@@ -6,12 +6,12 @@ sharelinks.outbox, in the request's transaction.
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
@@ -172,7 +172,10 @@ class SendLinkAdminMixin:
 
     def send_link_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """The share page's "Send link…" button."""
-        share = get_object_or_404(self.get_queryset(request), pk=object_id)
+        # get_object (not a plain lookup): a mangled id is "not found", never a 500.
+        share = self.get_object(request, unquote(object_id))
+        if share is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
         if not self.has_change_permission(request, share):
             return HttpResponseRedirect(reverse("admin:index"))
         response = self._send_form(request, self.get_queryset(request).filter(pk=share.pk))

@@ -25,9 +25,20 @@ def ascii_fallback(filename: str) -> str:
     return "".join(chars).strip() or "download"
 
 
+# Control, format (bidi overrides, zero-width), surrogate, private-use and unassigned
+# characters, and line breaks: invisible or misleading in a file name. Spaces of every kind
+# (the ideographic space of Japanese input, the no-break space) are kept.
+_INVISIBLE = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
+
+
+def visible(text: str) -> str:
+    """text without characters that are invisible or misleading in a file name."""
+    return "".join(ch for ch in text if unicodedata.category(ch) not in _INVISIBLE)
+
+
 def content_disposition(filename: str) -> str:
     """`attachment; filename="<ASCII>"; filename*=UTF-8''<percent-encoded UTF-8>`."""
-    name = "".join(ch for ch in filename if ch.isprintable()) or "download"
+    name = visible(filename) or "download"
     return (
         f"attachment; filename=\"{ascii_fallback(name)}\"; filename*=UTF-8''{quote(name, safe='')}"
     )

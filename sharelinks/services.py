@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from sharelinks import maintenance, outbox, s3, signing
 from sharelinks.conf import app_settings
+from sharelinks.disposition import visible
 from sharelinks.models import Click, ClickOutcome, Share, ShareStatus
 
 logger = logging.getLogger(__name__)
@@ -69,7 +70,7 @@ def expiry_validate(expires_at: datetime, *, now: datetime | None = None) -> Non
 def filename_clean(name: str) -> str:
     """A download filename without directories or control characters, at most 255 chars."""
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(ch for ch in unicodedata.normalize("NFC", name) if ch.isprintable()).strip()
+    name = visible(unicodedata.normalize("NFC", name)).strip()
     if name in {"", ".", ".."}:
         raise ValidationError(_("The file name is empty."), code="filename_empty")
     if len(name) > FILENAME_MAX_LENGTH:
@@ -270,6 +271,17 @@ def _fresh_url(share: Share) -> str | None:
     )
 
 
+def _head_result(share: Share, status: ShareStatus) -> ClickResult:
+    """What a GET would get, without counting or signing: HEAD and GET must agree."""
+    if status != ShareStatus.ACTIVE:
+        return ClickResult(status=status, share=share)
+    try:
+        present = _object_present(share)
+    except s3.StorageUnavailable:
+        return ClickResult(status=status, share=share, unavailable=True)
+    return ClickResult(status=status, share=share, missing=not present)
+
+
 def click_resolve(
     *, code: str, client_ip: str | None, user_agent: str, count: bool = True
 ) -> ClickResult:
@@ -284,9 +296,8 @@ def click_resolve(
         return ClickResult(status=None)
     now = timezone.now()
     status = share.status_at(now)
-    missing = status == ShareStatus.ACTIVE and share.missing_since is not None
     if not count:
-        return ClickResult(status=status, share=share, missing=missing)
+        return _head_result(share, status)
     click = {
         "client_ip": client_network(client_ip),
         "user_agent": user_agent[: app_settings.USER_AGENT_MAX_LENGTH],

@@ -1,11 +1,9 @@
 """The click view, GET /s/<code>, and the recipient pages it answers with."""
 
-import functools
 import logging
-from collections.abc import Callable
 
-from django.db import DatabaseError, connection
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.db import DatabaseError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
@@ -17,32 +15,7 @@ from sharelinks.throttle import guess_record, guesses_exceeded
 
 logger = logging.getLogger(__name__)
 
-# A short link is a bearer secret and its answer is personal: no cache may keep either,
-# no Referer may carry the link on to the next site, no search engine may list it.
-RECIPIENT_HEADERS = {
-    "Cache-Control": "no-store, private",
-    "Referrer-Policy": "no-referrer",
-    "X-Robots-Tag": "noindex, nofollow",
-    # The pages are static text with inline CSS: nothing else may load, run or frame them.
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; "
-        "form-action 'none'; frame-ancestors 'none'"
-    ),
-}
 RETRY_AFTER_UNAVAILABLE = 30
-
-
-def recipient_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Put RECIPIENT_HEADERS on every response of view, errors included."""
-
-    @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        response = view(request, *args, **kwargs)
-        for header, value in RECIPIENT_HEADERS.items():
-            response[header] = value
-        return response
-
-    return wrapper
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -86,7 +59,6 @@ def _unknown(request: HttpRequest, network: str | None) -> HttpResponse:
     return _page(request, "not_found.html", 404)
 
 
-@recipient_page
 @require_http_methods(["GET", "HEAD"])
 def share_download(request: HttpRequest, code: str) -> HttpResponse:
     """Answer a click: 302 to a fresh presigned URL, or a page that says why not.
@@ -121,22 +93,3 @@ def share_download(request: HttpRequest, code: str) -> HttpResponse:
     if request.method == "HEAD":
         return HttpResponse(status=302)
     return HttpResponseRedirect(result.url)
-
-
-@require_http_methods(["GET", "HEAD"])
-def health(request: HttpRequest) -> HttpResponse:
-    """For load balancers: 200 while the database answers, else 503; S3 is not asked.
-
-    A web process without its database can answer no click, so it should leave the pool;
-    an S3 or credentials problem is shared by every process and is the doctor's to report.
-    """
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-    except DatabaseError:
-        logger.exception("health check: database unavailable")
-        response = JsonResponse({"database": "unavailable"}, status=503)
-    else:
-        response = JsonResponse({"database": "ok"})
-    response["Cache-Control"] = "no-store"
-    return response

@@ -433,3 +433,53 @@ def _upload_and_copy(page, origin: str, document) -> str:
     row.locator(".sharelink-copy").click()
     page.wait_for_function("document.querySelector('.sharelink-copy').textContent === 'Copied'")
     return page.evaluate("navigator.clipboard.readText()")
+
+
+def test_saving_the_change_page_never_undoes_a_click_or_revocation_made_meanwhile(
+    staff_client, staff, monkeypatch
+):
+    share = ShareFactory(owner=staff, max_downloads=1)
+    local = timezone.localtime(share.expires_at)
+    from sharelinks import adminforms
+
+    original = adminforms.ShareChangeForm.clean_filename
+
+    def clean_filename_while_others_act(form):
+        # After the page's share was loaded: a recipient takes the last download and
+        # another staff member revokes the share.
+        Share.objects.filter(pk=share.pk).update(download_count=1, revoked_at=timezone.now())
+        return original(form)
+
+    monkeypatch.setattr(
+        adminforms.ShareChangeForm, "clean_filename", clean_filename_while_others_act
+    )
+    response = staff_client.post(
+        change_url(share),
+        {
+            "filename": "renamed.pdf",
+            "expires_at_0": f"{local:%Y-%m-%d}",
+            "expires_at_1": f"{local:%H:%M:%S}",
+            "max_downloads": "1",
+            "note": "",
+            "notify_downloads": "first",
+            "clicks-TOTAL_FORMS": "0",
+            "clicks-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302
+    share.refresh_from_db()
+    assert share.filename == "renamed.pdf"
+    assert share.revoked_at is not None
+    assert share.download_count == 1
+
+
+def test_staff_cannot_add_a_share_from_a_bucket_the_operator_did_not_allow(staff_client, s3_client):
+    s3_client.create_bucket(Bucket="payroll-private")
+    s3_client.put_object(Bucket="payroll-private", Key="2026/salaries.csv", Body=b"secret")
+    response = staff_client.post(
+        ADD,
+        {"bucket": "payroll-private", "key": "2026/salaries.csv", **expiry_fields(in_days(1))},
+    )
+    assert response.status_code == 200
+    assert "SHARELINKS_SOURCE_BUCKETS" in response.content.decode()
+    assert not Share.objects.exists()

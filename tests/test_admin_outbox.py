@@ -101,3 +101,10 @@ def test_the_broken_filter_lists_shares_whose_file_is_missing(admin_client):
     page = admin_client.get(CHANGELIST, {"broken": "yes"}).content.decode()
     assert "gone.pdf" in page
     assert "fine.pdf" not in page
+
+
+def test_the_send_link_page_of_a_mangled_id_is_not_found_not_an_error(admin_client):
+    admin_client.raise_request_exception = False
+    response = admin_client.get(f"{CHANGELIST}abc/send/")
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/"

@@ -2,6 +2,9 @@
 
 import io
 import logging
+import os
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
@@ -55,3 +58,31 @@ def test_runserver_style_records_with_arguments_are_redacted():
 def test_other_paths_are_left_alone():
     assert redact("GET /admin/sharelinks/share/ 200") == "GET /admin/sharelinks/share/ 200"
     assert redact("https://files.example.com/s/abc/") == "https://files.example.com/s/[redacted]/"
+
+
+def test_share_codes_are_redacted_with_debug_on_too(tmp_path):
+    # DEBUG (as `make run` sets it) adds Django's own console handler; it must not print
+    # the path either. A real process, since logging is configured once at start-up.
+    code = "SECRETSECRETSECRET1234"
+    env = {
+        **os.environ,
+        "DEBUG": "true",
+        "SHARELINKS_DATA_DIR": str(tmp_path),
+        "ALLOWED_HOSTS": "testserver",
+        "AWS_STORAGE_BUCKET_NAME": "sharelinks-test",
+    }
+    env.pop("DATABASE_URL", None)
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], env=env, check=True)
+    script = (
+        f"import django; django.setup(); from django.test import Client; Client().get('/s/{code}')"
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", script],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    output = result.stderr + result.stdout
+    assert "Not Found: /s/[redacted]" in output
+    assert code not in output

@@ -34,9 +34,23 @@ def test_share_create_refuses_a_missing_object(owner):
     assert err.value.code == "object_missing"
 
 
-def test_share_create_refuses_a_missing_bucket_in_words(owner):
+def test_share_create_refuses_a_missing_bucket_in_words(owner, settings):
+    settings.SHARELINKS_SOURCE_BUCKETS = ["no-such-bucket"]
     with pytest.raises(ValidationError, match="no-such-bucket"):
         services.share_create(owner=owner, bucket="no-such-bucket", key="a.pdf")
+
+
+def test_objects_are_shared_only_from_buckets_the_operator_allowed(owner, s3_client, settings):
+    # The server's role may read more than staff should publish.
+    s3_client.create_bucket(Bucket="payroll-private")
+    s3_client.put_object(Bucket="payroll-private", Key="2026/salaries.csv", Body=b"secret")
+    with pytest.raises(ValidationError) as err:
+        services.share_create(owner=owner, bucket="payroll-private", key="2026/salaries.csv")
+    assert err.value.code == "bucket_not_allowed"
+    assert "SHARELINKS_SOURCE_BUCKETS" in err.value.messages[0]
+    settings.SHARELINKS_SOURCE_BUCKETS = ["payroll-private"]
+    share = services.share_create(owner=owner, bucket="payroll-private", key="2026/salaries.csv")
+    assert share.size == 6
 
 
 @pytest.mark.parametrize(
@@ -79,6 +93,9 @@ def test_upload_lands_under_a_random_prefix_with_its_name(owner, s3_client):
         ("a/b/c.txt", "c.txt"),
         ("bad\x00name\n.txt", "badname.txt"),
         ("x" * 300 + ".pdf", "x" * 251 + ".pdf"),
+        ("見積書\u30002026.pdf", "見積書\u30002026.pdf"),  # the ideographic space stays
+        ("Q3\u00a0report.pdf", "Q3\u00a0report.pdf"),  # and so does a no-break space
+        ("invoice\u202egpj.exe", "invoicegpj.exe"),  # a bidi override does not
     ],
 )
 def test_filename_clean(raw, clean):
@@ -125,6 +142,8 @@ def test_click_resolve_head_counts_nothing():
     ("ip", "network"),
     [
         ("192.0.2.200", "192.0.2.0"),
+        ("192.0.2.200:4444", "192.0.2.0"),
+        ("[2001:db8:1:2::9]:443", "2001:db8:1::"),
         ("2001:db8:1:2:3::9", "2001:db8:1::"),
         ("::ffff:192.0.2.200", "192.0.2.0"),
         ("garbage", None),

@@ -235,20 +235,39 @@ def test_the_object_check_can_be_turned_off(client, s3_client, settings):
     assert client.get(share.path).status_code == 302
 
 
-def test_the_health_check_answers_while_the_database_does(client):
-    response = client.get("/healthz")
-    assert response.status_code == 200
-    assert response.json() == {"database": "ok"}
-    assert response["Cache-Control"] == "no-store"
+def test_head_and_get_agree_for_a_deleted_but_not_yet_flagged_object(client, s3_client):
+    share = ShareFactory()
+    s3_client.delete_object(Bucket=share.bucket, Key=share.key)
+    assert client.head(share.path).status_code == 410
+    assert client.get(share.path).status_code == 410
 
 
-def test_the_health_check_is_503_without_the_database(client, monkeypatch):
-    # Stopping the test database is not possible from inside a test; the cursor failing as
-    # it does when PostgreSQL is down stands in for it.
-    def refuse(*args, **kwargs):
-        raise DatabaseError("connection refused")
+@pytest.mark.parametrize(
+    ("proxy_count", "attacker", "recipient"),
+    [
+        (0, "198.51.100.7", "203.0.113.5"),  # behind a balancer, all share its address
+        (1, "198.51.100.7:4444", "203.0.113.5:5555"),  # proxies that append the port
+    ],
+)
+def test_a_scanner_elsewhere_cannot_lock_a_recipient_out_of_a_real_link(
+    client, settings, proxy_count, attacker, recipient
+):
+    settings.SHARELINKS_PROXY_COUNT = proxy_count
+    settings.SHARELINKS_GUESS_LIMIT = 5
+    share = ShareFactory()
+    for _ in range(6):
+        client.get("/s/" + "G" * 22, REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=attacker)
+    response = client.get(share.path, REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=recipient)
+    assert response.status_code == 302
 
-    monkeypatch.setattr("sharelinks.views.connection.cursor", refuse)
-    response = client.get("/healthz")
-    assert response.status_code == 503
-    assert response.json() == {"database": "unavailable"}
+
+@pytest.mark.django_db(transaction=True)  # on_commit callbacks must really run
+def test_a_click_never_fails_after_counting_even_if_the_owner_email_cannot_be_built(
+    client, settings
+):
+    settings.SHARELINKS_BASE_URL = ""  # only a warning (sharelinks.W001); mail needs it
+    share = ShareFactory()  # the owner hears of the first download; tasks run eagerly
+    client.raise_request_exception = False
+    assert client.get(share.path).status_code == 302
+    share.refresh_from_db()
+    assert share.download_count == 1

@@ -10,15 +10,22 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from sharelinks import services
-from sharelinks.durations import parse_duration
+from sharelinks.durations import DurationTooLong, parse_duration
 
 
 def parse_expiry(text: str) -> datetime:
     """A duration from now ("90m", "36h", "7d") or an ISO 8601 moment (local time if naive)."""
     try:
-        return timezone.now() + parse_duration(text)
+        duration = parse_duration(text)
+    except DurationTooLong as err:
+        raise CommandError(f"--expires: {err}") from None
     except ValueError:
         pass
+    else:
+        try:
+            return timezone.now() + duration
+        except OverflowError:
+            raise CommandError(f"--expires: {text!r} is longer than any date can reach") from None
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
