@@ -149,14 +149,18 @@ class SendLinkAdminMixin:
 
     def _send(self, request: HttpRequest, share: Share, recipients: list, message: str) -> None:
         """Queue the emails in this request's transaction; warn if the broker is down."""
-        outbox.share_send_link(
+        queued = outbox.share_send_link(
             share=share,
             recipients=recipients,
             message=message,
             sender=request.user,
             on_unqueued=lambda: messages.warning(request, QUEUED_WARNING),
         )
-        count = len(recipients)
+        count = len(queued)  # a recipient whose email is still on its way is not sent another
+        if not count:
+            already = _("The link to %(share)s is already on its way to these recipients.")
+            self.message_user(request, already % {"share": share}, messages.INFO)
+            return
         done = ngettext(
             "The link to %(share)s is being emailed to %(count)d recipient.",
             "The link to %(share)s is being emailed to %(count)d recipients.",

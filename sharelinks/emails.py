@@ -9,6 +9,7 @@ from email.utils import formataddr, parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.utils import DNS_NAME
 from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
@@ -76,6 +77,17 @@ def _from_address(delivery: Delivery, sender_name: str) -> str:
     return formataddr((f"{sender_name} via {site}", address))
 
 
+def message_id(delivery: Delivery) -> str:
+    """The same Message-ID on every try of one delivery.
+
+    A worker that dies after the mail server accepted a message but before the row says
+    "sent" leaves the send to be tried again; the repeat then carries the first copy's
+    Message-ID, so mail programs and the recipient's server can tell it is one message.
+    """
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or str(DNS_NAME)
+    return f"<sharelinks.delivery.{delivery.pk}.{int(delivery.created_at.timestamp())}@{domain}>"
+
+
 def message_for(delivery: Delivery) -> EmailMultiAlternatives:
     """The multipart message for one outbox row; Reply-To is the share's owner."""
     context = context_for(delivery)
@@ -90,7 +102,14 @@ def message_for(delivery: Delivery) -> EmailMultiAlternatives:
         from_email=_from_address(delivery, context["sender_name"]),
         to=[delivery.recipient],
         reply_to=[delivery.share.owner.email] if delivery.share.owner.email else None,
-        headers={"Auto-Submitted": "auto-generated"} if delivery.kind != DeliveryKind.LINK else {},
+        headers=_headers(delivery),
     )
     message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
     return message
+
+
+def _headers(delivery: Delivery) -> dict[str, str]:
+    headers = {"Message-ID": message_id(delivery)}
+    if delivery.kind != DeliveryKind.LINK:
+        headers["Auto-Submitted"] = "auto-generated"  # no out-of-office replies to robots
+    return headers

@@ -11,8 +11,9 @@ import re
 import smtplib
 import time
 from collections.abc import Callable, Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -36,8 +37,14 @@ from sharelinks.models import (
 logger = logging.getLogger(__name__)
 
 # A claim older than this belongs to a worker that died mid-send (the task's hard time
-# limit, CELERY_TASK_TIME_LIMIT, is shorter), so the row may be taken again.
+# limit, CELERY_TASK_TIME_LIMIT, is shorter), so the row may be taken again while it has
+# attempts left. Whether that worker's SMTP server had already accepted the message is
+# unknown: taking the row again may repeat an email, never lose one.
 CLAIM_LEASE = timedelta(minutes=10)
+LAPSED_ERROR = "outcome unknown: the worker stopped while sending"
+# Errors that pass: the network, the mail server, or a send that ran into the task's soft
+# time limit (a slow server today is not a broken address).
+PASSING_ERRORS = (smtplib.SMTPException, OSError, SoftTimeLimitExceeded)
 # After a failed publish this process stops trying for a while and leaves new rows to the
 # sweeper: a broker that drops packets instead of refusing would otherwise cost every click
 # the full connection timeout. Monotonic seconds; 0 means "try".
@@ -97,11 +104,12 @@ def share_send_link(
     sender: AbstractBaseUser | None = None,
     on_unqueued: Callable[[], None] | None = None,
 ) -> list[Delivery]:
-    """Queue the short link for each recipient, in the caller's transaction.
+    """Queue the short link for each recipient, in the caller's transaction; return the rows queued.
 
-    A recipient who already has the link on its way is left alone; one whose earlier email
-    was sent or failed gets it again. on_unqueued is called (after commit) when the broker
-    could not be told, so the caller can say that the mail waits for the sweeper.
+    A recipient who already has the link on its way is left alone (and not returned, so a
+    caller counts only the emails this call adds); one whose earlier email was sent or
+    failed gets it again. on_unqueued is called (after commit) when the broker could not be
+    told, so the caller can say that the mail waits for the sweeper.
     """
     addresses = recipients_clean(recipients)
     if not addresses:
@@ -114,13 +122,15 @@ def share_send_link(
         )
     with transaction.atomic():
         rows = [_link_queue(share, address, message, sender) for address in addresses]
-        deliveries_dispatch([row.pk for row in rows], on_unqueued=on_unqueued)
-    return rows
+        queued = [row for row in rows if row is not None]
+        deliveries_dispatch([row.pk for row in queued], on_unqueued=on_unqueued)
+    return queued
 
 
 def _link_queue(
     share: Share, address: str, message: str, sender: AbstractBaseUser | None
-) -> Delivery:
+) -> Delivery | None:
+    """The recipient's row, new or queued again; None when one is already on its way."""
     row, created = Delivery.objects.select_for_update().get_or_create(
         share=share,
         kind=DeliveryKind.LINK,
@@ -132,7 +142,8 @@ def _link_queue(
         row.message, row.sender, row.due_at = message, sender, timezone.now()
         row.claimed_at = row.sent_at = None
         row.save()
-    return row
+        return row
+    return row if created else None
 
 
 def download_notify(*, share: Share, click: Click, first: bool) -> Delivery | None:
@@ -169,16 +180,22 @@ def _owner_queue(share: Share, kind: DeliveryKind, click: Click | None = None) -
 
 
 def deliveries_dispatch(ids: list[int], *, on_unqueued: Callable[[], None] | None = None) -> None:
-    """Publish one send task per row once the current transaction commits."""
+    """Publish one send task per row once the current transaction commits.
+
+    Robust: whatever the publish raises is logged, never re-raised into a request whose
+    change (a counted click, a saved share) has already been committed.
+    """
     if ids:
-        transaction.on_commit(lambda: deliveries_publish(ids, on_unqueued=on_unqueued))
+        transaction.on_commit(lambda: deliveries_publish(ids, on_unqueued=on_unqueued), robust=True)
 
 
 def deliveries_publish(ids: list[int], *, on_unqueued: Callable[[], None] | None = None) -> bool:
-    """Publish now; never raises for a broker failure, which leaves the rows to the sweeper.
+    """Publish now; never raises, and a broker failure leaves the rows to the sweeper.
 
-    The publish is one attempt with a short connection timeout (see CELERY_BROKER_* in
-    settings): a click or a staff request must not wait on a broker that is down.
+    The publish is one attempt with short socket timeouts (see CELERY_BROKER_* in settings):
+    a click or a staff request must not wait on a broker that is down. Without a broker
+    (eager mode) the send runs here; its errors are on the row and in the log, and must not
+    turn a click that was already counted into a 500.
     """
     global _broker_down_until
     from sharelinks import tasks  # tasks import this module
@@ -191,7 +208,8 @@ def deliveries_publish(ids: list[int], *, on_unqueued: Callable[[], None] | None
             tasks.delivery_send.apply_async((pk,), retry=False)
     except Exception as err:  # kombu, redis and socket errors alike: the row is the record
         if eager:
-            raise
+            logger.exception("emails %s: sending without a broker failed", ids)
+            return False
         _broker_down_until = max(_broker_down_until, time.monotonic() + BROKER_BACKOFF)
         logger.warning("emails %s stay pending for the sweeper: broker unavailable: %s", ids, err)
         if on_unqueued is not None:
@@ -204,16 +222,13 @@ def deliveries_publish(ids: list[int], *, on_unqueued: Callable[[], None] | None
 def delivery_send(*, delivery_id: int) -> float | None:
     """Claim one row and send it; return seconds until a retry, or None when done.
 
-    The claim is one conditional UPDATE (pending, or sending with a lapsed lease, becomes
-    sending), so of two tasks for the same row exactly one sends.
+    The claim is one conditional UPDATE (pending, or sending with a lapsed lease and
+    attempts left, becomes sending), so of two tasks for the same row exactly one sends.
     """
     now = timezone.now()
     claimed = (
         Delivery.objects.filter(pk=delivery_id)
-        .filter(
-            Q(status=DeliveryStatus.PENDING)
-            | Q(status=DeliveryStatus.SENDING, claimed_at__lt=now - CLAIM_LEASE)
-        )
+        .filter(Q(status=DeliveryStatus.PENDING) | _lapsed(now, attempts_left=True))
         .update(status=DeliveryStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1)
     )
     if not claimed:
@@ -224,7 +239,7 @@ def delivery_send(*, delivery_id: int) -> float | None:
     )
     try:
         emails.message_for(delivery).send()
-    except (smtplib.SMTPException, OSError) as err:
+    except PASSING_ERRORS as err:
         return _send_failed(delivery, err)
     except Exception as err:  # a bug or a misconfiguration: retrying cannot help
         _mark(delivery, status=DeliveryStatus.FAILED, last_error=f"{type(err).__name__}: {err}")
@@ -260,6 +275,15 @@ def _send_failed(delivery: Delivery, err: Exception) -> float | None:
     return delay
 
 
+def _lapsed(now: datetime, *, attempts_left: bool) -> Q:
+    """Rows claimed by a worker that died: with attempts left they may be taken again."""
+    lapsed = Q(status=DeliveryStatus.SENDING, claimed_at__lt=now - CLAIM_LEASE)
+    max_attempts = app_settings.EMAIL_MAX_ATTEMPTS
+    if attempts_left:
+        return lapsed & Q(attempts__lt=max_attempts)
+    return lapsed & Q(attempts__gte=max_attempts)
+
+
 def _mark(delivery: Delivery, **fields) -> None:
     # Only while our claim holds: a row taken over after a lapsed lease is the new owner's.
     Delivery.objects.filter(
@@ -268,16 +292,32 @@ def _mark(delivery: Delivery, **fields) -> None:
 
 
 def deliveries_sweep(*, older_than: timedelta | None = None, limit: int = 500) -> int:
-    """Publish again the rows nobody is working on: pending past due, or claims that lapsed."""
+    """Publish again the rows nobody is working on: pending past due, or claims that lapsed.
+
+    Each row published has its due time moved to now in the same step, so during a backlog
+    a row goes on the queue again at most once per OUTBOX_SWEEP_AFTER, not on every run.
+    A lapsed claim without attempts left is failed: its worker may or may not have handed
+    the message over, and trying again forever would repeat it forever.
+    """
     now = timezone.now()
     if older_than is None:
         older_than = timedelta(seconds=app_settings.OUTBOX_SWEEP_AFTER)
-    stuck = Q(status=DeliveryStatus.PENDING, due_at__lte=now - older_than) | Q(
-        status=DeliveryStatus.SENDING, claimed_at__lt=now - CLAIM_LEASE
+    exhausted = Delivery.objects.filter(_lapsed(now, attempts_left=False)).update(
+        status=DeliveryStatus.FAILED, last_error=LAPSED_ERROR
     )
-    ids = list(
-        Delivery.objects.filter(stuck).order_by("due_at").values_list("pk", flat=True)[:limit]
+    if exhausted:
+        logger.error("sweeper: %d emails failed: %s", exhausted, LAPSED_ERROR)
+    stuck = Q(due_at__lte=now - older_than) & (
+        Q(status=DeliveryStatus.PENDING) | _lapsed(now, attempts_left=True)
     )
+    with transaction.atomic():
+        ids = list(
+            Delivery.objects.select_for_update(skip_locked=True)
+            .filter(stuck)
+            .order_by("due_at")
+            .values_list("pk", flat=True)[:limit]
+        )
+        Delivery.objects.filter(pk__in=ids).update(due_at=now)
     if ids:
         logger.info("sweeper: publishing %d pending emails again", len(ids))
         deliveries_publish(ids)

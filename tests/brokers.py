@@ -1,6 +1,8 @@
 """Point the Celery app of this process at another broker for a while (tests only)."""
 
 import contextlib
+import socket
+import threading
 
 from project.celery import app as celery_app
 
@@ -30,3 +32,33 @@ def broker(url: str, queue: str | None = None):
     finally:
         conf.broker_url, conf.task_always_eager, conf.task_default_queue = saved
         _reset_pools()
+
+
+@contextlib.contextmanager
+def silent_server():
+    """Yield the port of a server that accepts connections and never says a word.
+
+    It plays a hung broker or mail server (stuck in a fork, a half-dead proxy): the TCP
+    connection succeeds, and only a socket timeout ends the wait for an answer.
+    """
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(64)
+    held, stop = [], threading.Event()
+
+    def accept():
+        server.settimeout(0.2)
+        while not stop.is_set():
+            with contextlib.suppress(OSError):
+                held.append(server.accept()[0])
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield server.getsockname()[1]
+    finally:
+        stop.set()
+        thread.join()
+        for conn in held:
+            conn.close()
+        server.close()

@@ -108,3 +108,17 @@ def test_the_send_link_page_of_a_mangled_id_is_not_found_not_an_error(admin_clie
     response = admin_client.get(f"{CHANGELIST}abc/send/")
     assert response.status_code == 302
     assert response["Location"] == "/admin/"
+
+
+def test_the_confirmation_counts_only_the_emails_newly_queued(admin_client):
+    share = ShareFactory()
+    Delivery.objects.create(share=share, kind="link", recipient="ann@example.org")  # on its way
+    send = f"{CHANGELIST}{share.pk}/send/"
+    with broker(UNREACHABLE):  # nothing is sent, so ann's email stays pending throughout
+        both = {"apply": "1", "recipients": "ann@example.org, bo@example.org"}
+        page = admin_client.post(send, both, follow=True).content.decode()
+        assert "is being emailed to 1 recipient." in page
+        again = {"apply": "1", "recipients": "ann@example.org"}
+        page = admin_client.post(send, again, follow=True).content.decode()
+    assert "already on its way to these recipients" in page
+    assert Delivery.objects.count() == 2

@@ -76,3 +76,18 @@ def test_a_file_name_cannot_inject_headers(share):
     message, _, _ = render(share, DeliveryKind.FIRST_DOWNLOAD)
     assert "\n" not in message.subject
     assert "Bcc" not in str(message.message()["Bcc"] or "")
+
+
+def test_every_try_of_a_delivery_carries_the_same_message_id_at_the_sites_domain(share, settings):
+    settings.DEFAULT_FROM_EMAIL = "Files <files@corp.example>"
+    delivery = Delivery.objects.create(
+        share=share, kind=DeliveryKind.LINK, recipient="ann@example.org"
+    )
+    other = Delivery.objects.create(
+        share=share, kind=DeliveryKind.LINK, recipient="bob@example.org"
+    )
+    first, retry = (emails.message_for(delivery).message()["Message-ID"] for _ in range(2))
+    assert first == retry
+    assert first.startswith(f"<sharelinks.delivery.{delivery.pk}.")
+    assert first.endswith("@corp.example>")
+    assert emails.message_for(other).message()["Message-ID"] != first

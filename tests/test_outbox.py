@@ -1,17 +1,21 @@
 """The email outbox: one row per email, sent once, retried on passing SMTP errors."""
 
+import contextlib
 import smtplib
+import time
 from datetime import timedelta
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.mail.backends.locmem import EmailBackend
+from django.db.models import F
 from django.utils import timezone
 
-from sharelinks import outbox, retry
-from sharelinks.models import Delivery, DeliveryKind, DeliveryStatus, NotifyDownloads
-from tests.brokers import UNREACHABLE, broker
+from sharelinks import outbox, retry, tasks
+from sharelinks.models import Delivery, DeliveryKind, DeliveryStatus, NotifyDownloads, Share
+from tests.brokers import UNREACHABLE, broker, silent_server
 from tests.factories import ShareFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -33,6 +37,43 @@ def flaky(settings):
     settings.EMAIL_BACKEND = "tests.test_outbox.FlakyBackend"
     FlakyBackend.failures = []
     return FlakyBackend.failures
+
+
+class WorkerKilled(BaseException):
+    """The worker process dies here (OOM killer, SIGKILL, node lost)."""
+
+
+class SoftLimitBackend(EmailBackend):
+    """An SMTP conversation that runs into CELERY_TASK_SOFT_TIME_LIMIT."""
+
+    def send_messages(self, messages):
+        raise SoftTimeLimitExceeded()
+
+
+def link_row() -> Delivery:
+    return Delivery.objects.create(
+        share=ShareFactory(), kind=DeliveryKind.LINK, recipient="ann@example.org"
+    )
+
+
+@pytest.fixture
+def killed_after_smtp_accepted(monkeypatch):
+    """The mail server has the message; the worker dies before the row says "sent"."""
+    real_mark = outbox._mark
+
+    def mark(delivery, **fields):
+        if fields.get("status") == DeliveryStatus.SENT:
+            raise WorkerKilled()
+        real_mark(delivery, **fields)
+
+    monkeypatch.setattr(outbox, "_mark", mark)
+    return monkeypatch
+
+
+def lease_lapses():
+    """The claim's lease runs out: move the row's times back by the lease and a minute."""
+    past = outbox.CLAIM_LEASE + timedelta(minutes=1)
+    Delivery.objects.update(claimed_at=F("claimed_at") - past, due_at=F("due_at") - past)
 
 
 def send_link(share, recipients="ann@example.org", **kwargs):
@@ -220,3 +261,95 @@ def test_after_a_failed_publish_the_process_leaves_new_rows_to_the_sweeper(monke
 )
 def test_addresses_are_taken_as_mail_programs_copy_them(pasted, addresses):
     assert outbox.recipients_clean(pasted) == addresses
+
+
+def test_a_worker_killed_after_smtp_accepted_repeats_the_email_with_the_same_message_id(
+    killed_after_smtp_accepted,
+):
+    row = link_row()
+    with pytest.raises(WorkerKilled):
+        outbox.delivery_send(delivery_id=row.pk)
+    killed_after_smtp_accepted.undo()
+    lease_lapses()
+    outbox.deliveries_sweep()
+    first, repeat = (message.message()["Message-ID"] for message in mail.outbox)
+    assert first == repeat
+    assert Delivery.objects.get().status == DeliveryStatus.SENT
+
+
+def test_a_row_whose_worker_keeps_dying_fails_after_max_attempts(
+    killed_after_smtp_accepted, settings
+):
+    settings.SHARELINKS_EMAIL_MAX_ATTEMPTS = 3
+    row = link_row()
+    for _sweep in range(6):
+        with contextlib.suppress(WorkerKilled):
+            outbox.deliveries_sweep(older_than=timedelta(0))
+        lease_lapses()
+    outbox.deliveries_sweep(older_than=timedelta(0))
+    row.refresh_from_db()
+    assert (row.status, row.attempts, len(mail.outbox)) == (DeliveryStatus.FAILED, 3, 3)
+    assert row.last_error == "outcome unknown: the worker stopped while sending"
+
+
+def test_the_sweeper_publishes_an_overdue_row_once_per_sweep_interval(monkeypatch):
+    row = link_row()
+    Delivery.objects.filter(pk=row.pk).update(due_at=timezone.now() - timedelta(minutes=5))
+    published = []
+    with broker(UNREACHABLE):
+        monkeypatch.setattr(
+            tasks.delivery_send, "apply_async", lambda args, **kw: published.append(args[0])
+        )
+        for _minute in range(5):  # beat runs the sweeper every minute
+            outbox.deliveries_sweep()
+        assert published == [row.pk]
+        Delivery.objects.update(due_at=F("due_at") - timedelta(seconds=121))
+        outbox.deliveries_sweep()  # SHARELINKS_OUTBOX_SWEEP_AFTER later, still pending
+    assert published == [row.pk, row.pk]
+
+
+def test_a_soft_time_limit_during_smtp_is_retried_not_failed_for_good(settings):
+    settings.EMAIL_BACKEND = "tests.test_outbox.SoftLimitBackend"
+    row = link_row()
+    assert outbox.delivery_send(delivery_id=row.pk) is not None
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == (DeliveryStatus.PENDING, 1)
+    assert "SoftTimeLimitExceeded" in row.last_error
+
+
+def test_sending_to_a_recipient_whose_email_is_on_its_way_queues_nothing_new(
+    django_capture_on_commit_callbacks,
+):
+    share = ShareFactory()
+    with django_capture_on_commit_callbacks(execute=False):
+        send_link(share, "ann@example.org")
+        queued = send_link(share, "ann@example.org, bob@example.org")
+    assert [row.recipient for row in queued] == ["bob@example.org"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_a_broker_an_email_error_never_turns_a_counted_click_into_a_500(client, settings):
+    settings.SHARELINKS_BASE_URL = ""  # the email cannot be built: ImproperlyConfigured
+    share = ShareFactory(notify_downloads=NotifyDownloads.EVERY, owner__email="o@corp.example")
+    client.raise_request_exception = False
+    assert client.get(share.path).status_code == 302
+    assert Share.objects.get(pk=share.pk).download_count == 1
+    assert Delivery.objects.get().status == DeliveryStatus.FAILED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_a_broker_a_hung_mail_server_costs_a_click_email_timeout_not_an_error(
+    client, settings
+):
+    """The documented cost of eager mode (and sharelinks.W004): the click waits, then works."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_TIMEOUT = 1
+    share = ShareFactory(notify_downloads=NotifyDownloads.EVERY, owner__email="o@corp.example")
+    with silent_server() as port:
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+        started = time.monotonic()
+        response = client.get(share.path)
+        took = time.monotonic() - started
+    assert response.status_code == 302
+    assert took < 1 + 1.5
+    assert Delivery.objects.get().status == DeliveryStatus.PENDING
