@@ -201,3 +201,32 @@ def check_long_lived_keys(app_configs=None, **kwargs) -> list[checks.CheckMessag
             id="sharelinks.W003",
         )
     ]
+
+
+# Backends that keep mail on this machine: nothing to wait for, so sending in-process is fine.
+LOCAL_EMAIL_BACKENDS = {
+    f"django.core.mail.backends.{name}.EmailBackend"
+    for name in ("console", "locmem", "filebased", "dummy")
+}
+
+
+@checks.register(checks.Tags.compatibility)
+def check_mail_without_broker(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """Without a broker each email is sent inside the request that caused it.
+
+    A click or a saved share then waits for the mail server, up to EMAIL_TIMEOUT per
+    email when it hangs: fine for `make run` with the console backend, not for real mail.
+    """
+    if getattr(settings, "CELERY_BROKER_URL", None):
+        return []
+    if settings.EMAIL_BACKEND in LOCAL_EMAIL_BACKENDS:
+        return []
+    return [
+        checks.Warning(
+            f"EMAIL_BACKEND={settings.EMAIL_BACKEND!r} without CELERY_BROKER_URL: emails are "
+            "sent inside web requests.",
+            hint="Set CELERY_BROKER_URL to Redis or RabbitMQ and run a worker and beat; until "
+            "then a slow mail server holds clicks and saves for up to EMAIL_TIMEOUT per email.",
+            id="sharelinks.W004",
+        )
+    ]

@@ -160,3 +160,21 @@ def test_role_credentials_on_amazon_s3_pass(settings, monkeypatch):
     finally:
         monkeypatch.delenv("AWS_SESSION_TOKEN")
         s3.client_reset()
+
+
+def test_real_mail_without_a_broker_warns_that_requests_send_it(settings):
+    settings.CELERY_BROKER_URL = None
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    [warning] = checks.check_mail_without_broker()
+    assert warning.id == "sharelinks.W004"
+    assert "emails are sent inside web requests" in warning.msg
+    assert "CELERY_BROKER_URL" in warning.hint
+
+
+def test_local_mail_or_a_broker_needs_no_warning(settings):
+    settings.CELERY_BROKER_URL = None
+    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    assert checks.check_mail_without_broker() == []
+    settings.CELERY_BROKER_URL = "redis://redis.internal:6379/0"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    assert checks.check_mail_without_broker() == []
