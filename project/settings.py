@@ -244,23 +244,42 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # outbox's claim lease (10 minutes) must stay above the hard limit.
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_TIME_LIMIT = 300
+# The two long jobs. The broken-share check HEADs OBJECT_CHECK_BATCH objects at
+# OBJECT_CHECK_RATE per second (50 s by default); the purge stops between batches before
+# its soft limit and the next run goes on. Every hard limit stays below RabbitMQ's default
+# consumer_timeout (1800 s), past which the server drops a consumer holding an unacked task.
+CELERY_TASK_ANNOTATIONS = {
+    "sharelinks.tasks.clicks_purge": {"soft_time_limit": 1500, "time_limit": 1560},
+    "sharelinks.tasks.objects_check": {"soft_time_limit": 840, "time_limit": 900},
+}
+CELERY_LONGEST_TASK = max(
+    [CELERY_TASK_TIME_LIMIT, *(limits["time_limit"] for limits in CELERY_TASK_ANNOTATIONS.values())]
+)
 # Email retries (sharelinks.outbox): attempts, and the backoff that doubles from the delay
-# to the maximum (seconds), with jitter.
+# to the maximum (seconds), with jitter. A retry waits unacked in a worker for its
+# countdown and then runs, so the maximum plus CELERY_TASK_TIME_LIMIT (1200 + 300) stays
+# below RabbitMQ's default consumer_timeout too.
 SHARELINKS_EMAIL_MAX_ATTEMPTS = env_int("SHARELINKS_EMAIL_MAX_ATTEMPTS", 6)
 SHARELINKS_EMAIL_RETRY_DELAY = env_int("SHARELINKS_EMAIL_RETRY_DELAY", 30)
-SHARELINKS_EMAIL_RETRY_MAX = env_int("SHARELINKS_EMAIL_RETRY_MAX", 1800)
+SHARELINKS_EMAIL_RETRY_MAX = env_int("SHARELINKS_EMAIL_RETRY_MAX", 1200)
 SHARELINKS_OUTBOX_SWEEP_AFTER = env_int("SHARELINKS_OUTBOX_SWEEP_AFTER", 120)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    # Redis redelivers a message not acked within this many seconds. A retry waits in a
-    # worker, unacked, for up to SHARELINKS_EMAIL_RETRY_MAX, so the timeout must exceed the
-    # longest countdown plus a run, or every long retry would be delivered twice.
-    "visibility_timeout": SHARELINKS_EMAIL_RETRY_MAX + CELERY_TASK_TIME_LIMIT + 600,
+    # Redis redelivers a message not acked within this many seconds, so it must exceed the
+    # longest a message stays unacked: a retry's countdown plus its run, or the longest
+    # job; otherwise a second worker gets it while the first still holds it.
+    "visibility_timeout": max(
+        SHARELINKS_EMAIL_RETRY_MAX + CELERY_TASK_TIME_LIMIT, CELERY_LONGEST_TASK
+    )
+    + 600,
     # Publishing happens on commit of a click or a staff request: one connection attempt,
     # then give up (the row stays pending and the sweeper publishes it later). Without
     # this kombu keeps reconnecting for seconds while the recipient waits for the file.
     "max_retries": 0,
+    # Redis: a broker that accepts the connection and then says nothing (stuck in a fork,
+    # a half-dead proxy) holds each command this long. RabbitMQ's connection and handshake
+    # are bounded by CELERY_BROKER_CONNECTION_TIMEOUT below; a publish only writes.
     "socket_connect_timeout": 2,
-    "socket_timeout": 5,
+    "socket_timeout": 2,
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY = False

@@ -66,7 +66,7 @@ DEFAULTS: dict[str, Any] = {
     # seconds (with jitter) up to EMAIL_RETRY_MAX; then it is marked failed.
     "EMAIL_MAX_ATTEMPTS": 6,
     "EMAIL_RETRY_DELAY": 30,
-    "EMAIL_RETRY_MAX": 1800,
+    "EMAIL_RETRY_MAX": 1200,
     # The sweeper re-dispatches emails still pending this many seconds after they were due:
     # long enough for the normal dispatch (on commit, or a retry) to have happened first.
     "OUTBOX_SWEEP_AFTER": 120,

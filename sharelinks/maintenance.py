@@ -20,6 +20,10 @@ from sharelinks.models import Click, Delivery, DeliveryKind, Share
 
 logger = logging.getLogger(__name__)
 
+# This many storage errors in a row (403s, 5xx) stop a check run: S3 is refusing this
+# deployment as a whole, and going on would only spend the batch on log lines.
+CHECK_ERRORS_IN_A_ROW = 10
+
 
 def expiry_reminders_queue(*, now: datetime | None = None) -> int:
     """Queue one reminder per active share expiring within EXPIRY_REMINDER; return how many.
@@ -45,15 +49,25 @@ def expiry_reminders_queue(*, now: datetime | None = None) -> int:
     return queued
 
 
-def clicks_purge(*, now: datetime | None = None) -> int:
+def clicks_purge(
+    *,
+    now: datetime | None = None,
+    budget: float | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> int:
     """Delete click rows older than CLICK_RETENTION_DAYS, in batches; return how many.
 
     Batches keep each DELETE (and its lock, its WAL) small, so clicks arriving meanwhile
-    are never held up behind one huge statement.
+    are never held up behind one huge statement. After `budget` seconds the run stops
+    between batches and the next run goes on: a task must end before its broker gives up
+    on it, and a first purge of years of clicks may take longer than that.
     """
     cutoff = (now or timezone.now()) - timedelta(days=app_settings.CLICK_RETENTION_DAYS)
-    deleted = 0
+    deleted, started = 0, clock()
     while True:
+        if deleted and budget is not None and clock() - started >= budget:
+            logger.info("click purge: %ds spent, the next run deletes the rest", budget)
+            break
         batch = list(
             Click.objects.filter(at__lt=cutoff)
             .order_by("pk")
@@ -87,8 +101,10 @@ def objects_check(
     """HEAD the objects of active shares, least recently checked first, rate-limited.
 
     A missing object flags the share (clicks then get "no longer available") and tells the
-    owner once; an object that is back clears the flag. If S3 cannot be reached at all the
-    run stops: that is an outage, not a thousand missing files.
+    owner once; an object that is back clears the flag. A share whose HEAD fails is still
+    marked checked, so it goes to the back of the line instead of starving the others. If
+    S3 cannot be reached at all, or refuses CHECK_ERRORS_IN_A_ROW HEADs in a row, the run
+    stops: that is an outage or a missing permission, not a thousand broken shares.
     """
     limit = limit or app_settings.OBJECT_CHECK_BATCH
     interval = 1 / (rate or app_settings.OBJECT_CHECK_RATE)
@@ -98,7 +114,7 @@ def objects_check(
         .select_related("owner")[:limit]
     )
     report = CheckReport()
-    started = time.monotonic()
+    started, in_a_row = time.monotonic(), 0
     for index, share in enumerate(shares):
         sleep(max(0.0, started + index * interval - time.monotonic()))
         try:
@@ -107,12 +123,23 @@ def objects_check(
             logger.error("broken-share check stopped: %s", err)
             break
         except s3.StorageError as err:
-            logger.warning("share %s: cannot check its object: %s", share.pk, err)
-            report.errors += 1
+            in_a_row += 1
+            _check_failed(share, err, report)
+            if in_a_row >= CHECK_ERRORS_IN_A_ROW:
+                logger.error("broken-share check stopped: %d storage errors in a row", in_a_row)
+                break
             continue
+        in_a_row = 0
         _record(share, found=info is not None, report=report)
     logger.info("broken-share check: %s", report.as_dict())
     return report
+
+
+def _check_failed(share: Share, err: Exception, report: CheckReport) -> None:
+    # Checked, if without an answer: the share waits its turn again like any other.
+    logger.warning("share %s: cannot check its object: %s", share.pk, err)
+    Share.objects.filter(pk=share.pk).update(object_checked_at=timezone.now())
+    report.errors += 1
 
 
 def _record(share: Share, *, found: bool, report: CheckReport) -> None:

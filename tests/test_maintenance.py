@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from sharelinks import maintenance, s3
-from sharelinks.models import Click, ClickOutcome, Delivery, DeliveryKind
+from sharelinks.models import Click, ClickOutcome, Delivery, DeliveryKind, Share
 from tests.factories import ShareFactory
 
 pytestmark = pytest.mark.django_db
@@ -46,6 +46,18 @@ def test_clicks_past_retention_are_deleted_in_batches(settings):
     recent = Click.objects.create(share=share, outcome=ClickOutcome.REDIRECTED)
     assert maintenance.clicks_purge() == 5
     assert list(Click.objects.all()) == [recent]
+
+
+def test_a_purge_out_of_time_stops_between_batches_and_the_next_run_goes_on(settings):
+    settings.SHARELINKS_CLICK_PURGE_BATCH = 2
+    share = ShareFactory()
+    old = timezone.now() - timedelta(days=91)
+    for _ in range(5):
+        Click.objects.create(share=share, outcome=ClickOutcome.REDIRECTED, at=old)
+    clock = iter(range(0, 1000, 60)).__next__  # each batch takes a minute
+    assert maintenance.clicks_purge(budget=90, clock=clock) == 4
+    assert maintenance.clicks_purge(budget=90, clock=clock) == 1
+    assert not Click.objects.exists()
 
 
 def test_a_missing_object_flags_the_share_tells_the_owner_once_and_clears_when_back(
@@ -89,6 +101,38 @@ def test_the_check_stops_when_s3_is_unreachable(monkeypatch):
     assert (report.checked, report.missing) == (0, 0)
 
 
+def refused(monkeypatch, prefix: str) -> None:
+    """S3 answers 403 for the keys under prefix (no permission), and normally otherwise."""
+    real_head = s3.object_head
+
+    def head(*, bucket, key):
+        if key.startswith(prefix):
+            raise s3.StorageError(f"s3://{bucket}/{key}: access denied")
+        return real_head(bucket=bucket, key=key)
+
+    monkeypatch.setattr(s3, "object_head", head)
+
+
+def test_shares_whose_head_fails_go_to_the_back_of_the_line(monkeypatch):
+    denied = [ShareFactory(key=f"denied/{n}.pdf") for n in range(3)]
+    healthy = ShareFactory(key="ok/file.pdf")
+    Share.objects.filter(pk=healthy.pk).update(object_checked_at=timezone.now() - timedelta(days=1))
+    refused(monkeypatch, "denied/")
+    first = maintenance.objects_check(limit=len(denied), sleep=lambda seconds: None)
+    second = maintenance.objects_check(limit=len(denied), sleep=lambda seconds: None)
+    assert (first.errors, second.checked) == (3, 1)
+    healthy.refresh_from_db()
+    assert healthy.object_checked_at > timezone.now() - timedelta(minutes=1)
+
+
+def test_the_check_stops_after_ten_storage_errors_in_a_row(monkeypatch):
+    for n in range(12):
+        ShareFactory(key=f"denied/{n}.pdf")
+    refused(monkeypatch, "denied/")
+    report = maintenance.objects_check(sleep=lambda seconds: None)
+    assert (report.errors, report.checked) == (maintenance.CHECK_ERRORS_IN_A_ROW, 0)
+
+
 def test_a_click_on_a_broken_share_gets_a_no_longer_available_page(client):
     share = ShareFactory(missing_since=timezone.now(), body=False)
     response = client.get(share.path)
@@ -122,3 +166,9 @@ def test_beat_schedules_are_registered_for_every_job():
         "sharelinks.tasks.objects_check",
         "sharelinks.tasks.clicks_purge",
     } <= registered
+
+
+def test_registering_the_jobs_tells_a_running_beat_to_reload():
+    from django_celery_beat.models import PeriodicTasks
+
+    assert PeriodicTasks.last_change() is not None

@@ -4,9 +4,12 @@ A data migration rather than a post_migrate handler: it runs exactly once per da
 a schedule that staff changed or disabled in the admin stays as they left it. A handler
 running on every migrate would have to guess whether a missing row was deleted on purpose.
 Deleting or disabling is done in the admin; `manage.py maintenance` runs the same jobs.
+The nightly purge runs at 03:30 in the TIME_ZONE of the first migrate (UTC unless set): the
+crontab's own time zone field takes CELERY_TIMEZONE then, and staff change it in the admin.
 """
 
 from django.db import migrations
+from django.utils import timezone
 
 EVERY_MINUTE = ("minutes", 1)
 EVERY_15_MINUTES = ("minutes", 15)
@@ -53,6 +56,11 @@ def register(apps, schema_editor):
         task_model.objects.get_or_create(
             name=name, defaults={"task": task, "description": description, **schedule}
         )
+    # What PeriodicTasks.update_changed() does (historical models lack the method): a beat
+    # already running reloads its schedule and sees the new jobs without a restart.
+    apps.get_model("django_celery_beat", "PeriodicTasks").objects.update_or_create(
+        ident=1, defaults={"last_update": timezone.now()}
+    )
 
 
 def unregister(apps, schema_editor):
