@@ -337,9 +337,9 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Django's own handler on "django" (DEBUG only) would print unredacted paths.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "botocore": {"level": "WARNING"},
     },
 }
-        # Django's own handler on "django" (DEBUG only) would print unredacted paths.
-        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
