@@ -7,10 +7,10 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
+from sharelinks.clicks import ClickResult, click_resolve, client_network
 from sharelinks.codes import code_is_wellformed
 from sharelinks.conf import app_settings
 from sharelinks.models import ClickOutcome, ShareStatus
-from sharelinks.services import ClickResult, click_resolve, client_network
 from sharelinks.throttle import guess_record, guesses_exceeded
 
 logger = logging.getLogger(__name__)

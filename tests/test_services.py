@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from sharelinks import services
-from sharelinks.models import Click, ShareStatus
+from sharelinks.models import ShareStatus
 from tests.conftest import TEST_BUCKET
 from tests.factories import ShareFactory, UserFactory
 
@@ -129,26 +129,3 @@ def test_share_url_prefers_the_configured_origin(rf, settings):
     settings.ALLOWED_HOSTS = ["intranet.local"]
     request = rf.get("/admin/", HTTP_HOST="intranet.local")
     assert services.share_url(share, request) == f"http://intranet.local/s/{share.code}"
-
-
-def test_click_resolve_head_counts_nothing():
-    share = ShareFactory()
-    result = services.click_resolve(code=share.code, client_ip=None, user_agent="", count=False)
-    assert (result.status, result.url) == (ShareStatus.ACTIVE, "")
-    assert not Click.objects.exists()
-
-
-@pytest.mark.parametrize(
-    ("ip", "network"),
-    [
-        ("192.0.2.200", "192.0.2.0"),
-        ("192.0.2.200:4444", "192.0.2.0"),
-        ("[2001:db8:1:2::9]:443", "2001:db8:1::"),
-        ("2001:db8:1:2:3::9", "2001:db8:1::"),
-        ("::ffff:192.0.2.200", "192.0.2.0"),
-        ("garbage", None),
-        (None, None),
-    ],
-)
-def test_client_network_truncation(ip, network):
-    assert services.client_network(ip) == network
