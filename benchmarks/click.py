@@ -38,6 +38,8 @@ def configure(data_dir: str) -> None:
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "AKIDBENCHMARK")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench-secret")
     os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
+    # The owner's download emails are rendered and "sent" into memory, not printed.
+    os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
     os.environ["LOG_LEVEL"] = "ERROR"
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -131,17 +133,55 @@ def run() -> None:
         ),
         "head (lookup only)": best_per_call(head, CLICKS),
     }
+    rows.update(_notifying_rows(owner, client))
     if _vendor() == "postgresql":
         rows["click, new connection per request"] = _without_persistent_connections(click)
     shared = best_per_call(lambda: s3.presigned_get_url(**params), PRESIGNS)
     fresh = best_per_call(fresh_client_presign, FRESH_CLIENTS)
     base = rows["baseline (malformed code, no database)"]
     print(f"database: {_vendor()}   rounds: best of {ROUNDS}")
-    print(f"{'what':44} {'per call':>10} {'ratio':>8}")
+    print(f"{'what':52} {'per call':>10} {'ratio':>8}")
     for name, seconds in rows.items():
-        print(f"{name:44} {seconds * 1e6:8.0f}us {seconds / base:7.2f}x")
-    print(f"{'presign, shared client':44} {shared * 1e6:8.0f}us {1:7.2f}x")
-    print(f"{'presign, new boto3 client each time':44} {fresh * 1e6:8.0f}us {fresh / shared:7.2f}x")
+        print(f"{name:52} {seconds * 1e6:8.0f}us {seconds / base:7.2f}x")
+    print(f"{'presign, shared client':52} {shared * 1e6:8.0f}us {1:7.2f}x")
+    print(f"{'presign, new boto3 client each time':52} {fresh * 1e6:8.0f}us {fresh / shared:7.2f}x")
+
+
+def _notifying_rows(owner, client) -> dict[str, float]:
+    """A click whose owner hears of every download, as the broker is absent, down or up.
+
+    Without a broker the email is sent in the request; with one the click only publishes
+    the task; with the broker unreachable the publish fails at once and then backs off.
+    BENCH_REDIS_URL (a scratch Redis database) adds the broker-up row.
+    """
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from sharelinks.models import Share
+    from tests.brokers import UNREACHABLE, broker
+
+    share = Share.objects.create(
+        owner=owner,
+        bucket="bench-bucket",
+        key="reports/figures.pdf",
+        filename="figures.pdf",
+        size=4,
+        expires_at=timezone.now() + timedelta(days=30),
+        notify_downloads="every",
+    )
+
+    def click():
+        assert client.get(share.path).status_code == 302
+
+    rows = {"click + owner email, no broker (sent in-request)": best_per_call(click, CLICKS // 4)}
+    with broker(UNREACHABLE):
+        rows["click + owner email, broker unreachable"] = best_per_call(click, CLICKS // 4)
+    if os.environ.get("BENCH_REDIS_URL"):
+        with broker(os.environ["BENCH_REDIS_URL"], queue="sharelinks-bench") as app:
+            rows["click + owner email, broker up"] = best_per_call(click, CLICKS // 4)
+            app.control.purge()
+    return rows
 
 
 def _without_persistent_connections(click: Callable[[], None]) -> float:

@@ -163,6 +163,9 @@ if env("CACHE_URL"):
         "LOCATION": env("CACHE_URL"),
     }
 
+# Staff passwords guard every share: repeated wrong ones lock the username for a while.
+AUTHENTICATION_BACKENDS = ["sharelinks.auth.ThrottledModelBackend"]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -217,6 +220,8 @@ SHARELINKS_DEFAULT_LIFETIME = env_duration("SHARELINKS_DEFAULT_LIFETIME", "7d")
 SHARELINKS_MAX_LIFETIME = env_duration("SHARELINKS_MAX_LIFETIME", "90d")
 SHARELINKS_PROXY_COUNT = env_int("SHARELINKS_PROXY_COUNT", 0)
 SHARELINKS_SOURCE_BUCKETS = env_list("SHARELINKS_SOURCE_BUCKETS", "")
+SHARELINKS_LOGIN_FAILURE_LIMIT = env_int("SHARELINKS_LOGIN_FAILURE_LIMIT", 10)
+SHARELINKS_LOGIN_FAILURE_WINDOW = env_int("SHARELINKS_LOGIN_FAILURE_WINDOW", 900)
 SHARELINKS_VERIFY_OBJECT_ON_CLICK = env_bool("SHARELINKS_VERIFY_OBJECT_ON_CLICK", True)
 SHARELINKS_VERIFY_OBJECT_CACHE = env_int("SHARELINKS_VERIFY_OBJECT_CACHE", 300)
 

@@ -43,6 +43,10 @@ DEFAULTS: dict[str, Any] = {
     # link answers 429 for it; a person mistyping a link never gets near this.
     "GUESS_LIMIT": 30,
     "GUESS_WINDOW": 600,
+    # Wrong staff passwords for one username within the window before it is refused
+    # until the window has passed (sharelinks.auth).
+    "LOGIN_FAILURE_LIMIT": 10,
+    "LOGIN_FAILURE_WINDOW": 900,
     # How many reverse proxies (load balancers) append to X-Forwarded-For in front of the
     # app; 0 trusts only REMOTE_ADDR. The client is the entry that many places from the end.
     "PROXY_COUNT": 0,

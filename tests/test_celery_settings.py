@@ -3,14 +3,13 @@
 import json
 import subprocess
 import sys
-import time
 
 import pytest
 from django.conf import settings
 
 from project.celery import app as celery_app
 from sharelinks import outbox
-from sharelinks.models import Delivery, DeliveryKind
+from sharelinks.models import Delivery, DeliveryKind, DeliveryStatus
 from tests.brokers import broker, silent_server
 from tests.factories import ShareFactory
 
@@ -62,12 +61,16 @@ def test_redis_visibility_timeout_outlasts_the_longest_task_and_the_longest_retr
 
 
 @pytest.mark.django_db
-def test_a_hung_broker_costs_a_publish_the_two_second_socket_timeout_at_most():
+def test_a_hung_broker_makes_the_publish_give_up_not_hang(settings):
+    # How long giving up takes is `make bench`'s to measure; here: the publish returns,
+    # leaves the row to the sweeper, and its wait is bounded by two-second socket timeouts.
+    options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
+    assert (options["socket_connect_timeout"], options["socket_timeout"]) == (2, 2)
+    assert options["max_retries"] == 0
     row = Delivery.objects.create(
         share=ShareFactory(), kind=DeliveryKind.LINK, recipient="ann@example.org"
     )
     with silent_server() as port, broker(f"redis://127.0.0.1:{port}/0"):
-        started = time.monotonic()
         assert outbox.deliveries_publish([row.pk]) is False
-        took = time.monotonic() - started
-    assert took < 2.5, f"the publish took {took:.2f}s"
+    row.refresh_from_db()
+    assert row.status == DeliveryStatus.PENDING

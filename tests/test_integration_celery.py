@@ -11,7 +11,6 @@ side by side on one Redis never take each other's tasks.
 """
 
 import os
-import statistics
 import subprocess
 import sys
 import time
@@ -229,39 +228,20 @@ def test_broker_down_at_save_saves_warns_and_the_sweeper_sends_later(
     smtp.handler.messages.clear()
 
 
-def _click_times(client, share: Share, clicks: int) -> list[float]:
-    times = []
-    for _ in range(clicks):
-        started = time.perf_counter()
-        response = client.get(share.path)
-        times.append(time.perf_counter() - started)
-        assert response.status_code == 302
-    return times
-
-
-def test_a_click_with_the_broker_unreachable_still_redirects_at_normal_speed(client, smtp, worker):
-    clicks = 15
-    down = ShareFactory(filename="down.pdf", notify_downloads=NotifyDownloads.EVERY)
-    up = ShareFactory(filename="up.pdf", notify_downloads=NotifyDownloads.EVERY)
-    with broker(REDIS_URL, queue=QUEUE):
-        _click_times(client, up, 3)  # warm up connections and caches
-        smtp.handler.wait_for(3)
-        up_times = _click_times(client, up, clicks)
+def test_a_click_with_the_broker_unreachable_still_redirects_and_the_notice_follows(
+    client, smtp, worker
+):
+    """The click answers while the broker is down; the owner's email waits as a pending row
+    and goes out once the broker is back. (What the publish attempt costs a click is
+    measured by `make bench`, not asserted here.)"""
+    share = ShareFactory(filename="down.pdf", notify_downloads=NotifyDownloads.EVERY)
     with broker(UNREACHABLE, queue=QUEUE):
-        down_times = _click_times(client, down, clicks)
-    up_median, down_median = statistics.median(up_times), statistics.median(down_times)
-    sys.__stdout__.write(
-        f"\nclick latency, median of {clicks}: broker up {up_median * 1000:.1f} ms, "
-        f"broker unreachable {down_median * 1000:.1f} ms\n"
-    )
-    assert down_median < up_median + 0.05
-    assert Delivery.objects.filter(share=down, status=DeliveryStatus.PENDING).count() == clicks
-    smtp.handler.wait_for(3 + clicks)
-    smtp.handler.messages.clear()
+        statuses = [client.get(share.path).status_code for _ in range(3)]
+    assert statuses == [302, 302, 302]
+    assert Delivery.objects.filter(share=share, status=DeliveryStatus.PENDING).count() == 3
     with broker(REDIS_URL, queue=QUEUE):
+        Delivery.objects.filter(share=share).update(due_at=timezone.now() - timedelta(hours=1))
         sweep = tasks.outbox_sweep.apply_async()
     worker.wait_for_tasks(sweep.id)
-    notes = smtp.handler.wait_for(clicks)
-    assert len(notes) == clicks
-    assert all("down.pdf" in note["Subject"] for note in notes)
+    assert len(smtp.handler.wait_for(3)) == 3
     smtp.handler.messages.clear()

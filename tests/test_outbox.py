@@ -2,7 +2,6 @@
 
 import contextlib
 import smtplib
-import time
 from datetime import timedelta
 
 import pytest
@@ -338,18 +337,14 @@ def test_without_a_broker_an_email_error_never_turns_a_counted_click_into_a_500(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_without_a_broker_a_hung_mail_server_costs_a_click_email_timeout_not_an_error(
-    client, settings
-):
-    """The documented cost of eager mode (and sharelinks.W004): the click waits, then works."""
+def test_without_a_broker_a_hung_mail_server_delays_a_click_but_never_fails_it(client, settings):
+    """The documented cost of eager mode (and sharelinks.W004): the click waits up to
+    EMAIL_TIMEOUT (a socket timeout, not measured here), then redirects; the email waits."""
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_TIMEOUT = 1
     share = ShareFactory(notify_downloads=NotifyDownloads.EVERY, owner__email="o@corp.example")
     with silent_server() as port:
         settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-        started = time.monotonic()
         response = client.get(share.path)
-        took = time.monotonic() - started
     assert response.status_code == 302
-    assert took < 1 + 1.5
     assert Delivery.objects.get().status == DeliveryStatus.PENDING
