@@ -25,6 +25,7 @@ from django.utils.translation import ngettext
 from sharelinks import services
 from sharelinks.admin_outbox import BrokenFilter, DeliveryInline, SendLinkAdminMixin
 from sharelinks.adminforms import ShareAddForm, ShareChangeForm, ShareExtendForm
+from sharelinks.adminrecords import RECORDS_SHOWN, RecordInline
 from sharelinks.conf import app_settings
 from sharelinks.models import Click, Share, ShareStatus
 
@@ -38,7 +39,14 @@ admin.site.enable_nav_sidebar = False
 
 # What the change page shows but nobody may change: where the object is, and its history.
 STORED_FIELDS = ["bucket", "key", "content_type", "size_display"]
-HISTORY_FIELDS = ["code", "created_at", "revoked_at", "download_count", "missing_since"]
+HISTORY_FIELDS = [
+    "code",
+    "created_at",
+    "revoked_at",
+    "download_count",
+    "clicks_count",
+    "missing_since",
+]
 
 # A badge has to fit a narrow column; its title keeps the full wording.
 _BADGE_TEXT = {ShareStatus.EXHAUSTED: _("Limit reached")}
@@ -92,31 +100,14 @@ class StatusFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ClickInline(admin.TabularInline):
+class ClickInline(RecordInline):
     """The click log, newest first; a record of what happened, so nobody edits it."""
 
     model = Click
     fields = ["at", "outcome", "client_ip", "user_agent"]
     readonly_fields = fields
     ordering = ["-at"]
-    extra = 0
-    can_delete = False
     verbose_name_plural = _("click log")
-
-    def has_add_permission(self, request: HttpRequest, obj: Share | None = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Share | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Share | None = None) -> bool:
-        return False
-
-    def has_view_permission(self, request: HttpRequest, obj: Share | None = None) -> bool:
-        # The log is part of the share: whoever may see the share may see its clicks.
-        return request.user.has_perm("sharelinks.view_share") or request.user.has_perm(
-            "sharelinks.change_share"
-        )
 
 
 @admin.register(Share)
@@ -231,6 +222,17 @@ class ShareAdmin(SendLinkAdminMixin, admin.ModelAdmin):
             obj.save(update_fields=changed)
 
     # -- columns ---------------------------------------------------------------------
+
+    @admin.display(description=_("clicks"))
+    def clicks_count(self, share: Share) -> str:
+        """All clicks ever logged; the log below lists only the latest RECORDS_SHOWN."""
+        count = share.clicks.count()
+        if count <= RECORDS_SHOWN:
+            return str(count)
+        return _("%(count)d (the latest %(shown)d are listed below)") % {
+            "count": count,
+            "shown": RECORDS_SHOWN,
+        }
 
     @admin.display(description=_("status"))
     def status_badge(self, share: Share) -> str:

@@ -10,7 +10,6 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
-from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -18,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from sharelinks import outbox
+from sharelinks.adminrecords import RecordInline
 from sharelinks.models import Delivery, Share
 
 QUEUED_WARNING = _(
@@ -63,41 +63,13 @@ class SendLinkForm(forms.Form):
     message = message_field()
 
 
-class RecordFormSet(BaseInlineFormSet):
-    """A record shown, never edited: a posted change page need not carry its management form."""
-
-    def full_clean(self) -> None:
-        self._errors, self._non_form_errors = [], self.error_class()
-
-    def save(self, commit: bool = True) -> list:
-        self.new_objects, self.changed_objects, self.deleted_objects = [], [], []
-        return []
-
-
-class DeliveryInline(admin.TabularInline):
+class DeliveryInline(RecordInline):
     """The share's emails and where each one is; a record, so nobody edits it."""
 
     model = Delivery
-    formset = RecordFormSet
     fields = ["recipient", "kind", "status", "attempts", "last_error", "created_at", "sent_at"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
     verbose_name_plural = _("emails")
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
-        return request.user.has_perm("sharelinks.view_share") or request.user.has_perm(
-            "sharelinks.change_share"
-        )
 
 
 class BrokenFilter(admin.SimpleListFilter):

@@ -483,3 +483,22 @@ def test_staff_cannot_add_a_share_from_a_bucket_the_operator_did_not_allow(staff
     assert response.status_code == 200
     assert "SHARELINKS_SOURCE_BUCKETS" in response.content.decode()
     assert not Share.objects.exists()
+
+
+def test_a_much_clicked_share_lists_its_latest_clicks_and_counts_them_all(staff_client, staff):
+    share = ShareFactory(owner=staff, body=False)
+    start = timezone.now() - timedelta(days=1)
+    Click.objects.bulk_create(
+        Click(
+            share=share,
+            at=start + timedelta(minutes=n),
+            outcome=ClickOutcome.REDIRECTED,
+            user_agent=f"agent-{n:03d}",
+        )
+        for n in range(150)
+    )
+    page = staff_client.get(change_url(share)).content.decode()
+    assert "150 (the latest 100 are listed below)" in page
+    assert "agent-149" in page  # the newest
+    assert "agent-050" in page
+    assert "agent-049" not in page  # older than the latest 100
