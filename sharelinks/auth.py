@@ -12,6 +12,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 
 from sharelinks.conf import app_settings
+from sharelinks.throttle import count_in_window
 
 
 def _key(username: str | None) -> str:
@@ -27,11 +28,7 @@ class ThrottledModelBackend(ModelBackend):
             raise PermissionDenied  # ends the backend chain; Django reports a failed login
         user = super().authenticate(request, username=username, password=password, **kwargs)
         if user is None:
-            if not cache.add(key, 1, timeout=app_settings.LOGIN_FAILURE_WINDOW):
-                try:
-                    cache.incr(key)
-                except ValueError:  # expired between add and incr
-                    cache.add(key, 1, timeout=app_settings.LOGIN_FAILURE_WINDOW)
+            count_in_window(key, app_settings.LOGIN_FAILURE_WINDOW)
         else:
             cache.delete(key)
         return user

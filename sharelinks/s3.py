@@ -154,16 +154,37 @@ def _reset_on_setting_change(*, setting: str, **kwargs) -> None:
         client_reset()
 
 
+def _refresh_failed(what: str, err: Exception) -> StorageUnavailable:
+    return StorageUnavailable(f"{what}: the AWS credentials could not be refreshed: {err}")
+
+
 @contextmanager
-def _reaching(what: str) -> Iterator[None]:
-    """Turn missing credentials and network or refresh failures into StorageUnavailable."""
+def _reaching(what: str, operation: str | None = None) -> Iterator[None]:
+    """Turn missing credentials, network failures and failed credential refreshes into
+    StorageUnavailable; S3's own answer to `operation` stays a ClientError for the caller.
+
+    botocore refreshes role credentials inside the request that needs them, and a refresh
+    fails however its source fails: STS refusing or throttling (a ClientError of another
+    operation), a metadata service timing out, a refresh that returned nothing usable.
+    """
     try:
         yield
+    except StorageUnavailable:
+        raise
+    except ClientError as err:
+        if operation is None or err.operation_name == operation:
+            raise
+        raise StorageUnavailable(
+            f"{what}: the AWS credentials could not be refreshed: {err}"
+        ) from err
     except (NoCredentialsError, PartialCredentialsError) as err:
         raise StorageUnavailable(f"no AWS credentials for {what}: {err}") from err
     except BotoCoreError as err:
-        # Includes a refresh of role credentials that failed (metadata service down, STS).
         raise StorageUnavailable(f"{what} failed: {err}") from err
+    except Exception as err:
+        raise StorageUnavailable(
+            f"{what}: the AWS credentials could not be refreshed: {err}"
+        ) from err
 
 
 def _frozen_with_expiry(
@@ -191,16 +212,9 @@ def _frozen_with_expiry(
 def _signing_snapshot() -> tuple[ReadOnlyCredentials, datetime | None]:
     with _reaching("signing"):
         credentials = get_session().get_credentials()
-    if credentials is None:
-        raise StorageUnavailable("no AWS credentials to sign with")
-    try:
+        if credentials is None:
+            raise StorageUnavailable("no AWS credentials to sign with")
         return _frozen_with_expiry(credentials)
-    except StorageUnavailable:
-        raise
-    except Exception as err:
-        # A refresh can fail any way its source can: STS refusing or throttling, the
-        # metadata service timing out, a refresh that returned expired credentials.
-        raise StorageUnavailable(f"the AWS credentials could not be refreshed: {err}") from err
 
 
 def _url_lifetime(requested: int, expiry: datetime | None) -> int:
@@ -240,14 +254,9 @@ def _last_signer() -> tuple[ReadOnlyCredentials, datetime | None]:
 
 
 def _sign(client, params: dict, lifetime: int) -> str:
-    try:
+    # Presigning is offline: any failure here is the credentials'.
+    with _reaching("signing", operation="GetObject"):
         return client.generate_presigned_url("get_object", Params=params, ExpiresIn=lifetime)
-    except (NoCredentialsError, PartialCredentialsError) as err:
-        raise StorageUnavailable(f"no AWS credentials to sign with: {err}") from err
-    except Exception as err:
-        # Presigning is offline, so any failure is the credentials': a refresh that STS
-        # refused or throttled, a metadata service that timed out, expired credentials.
-        raise StorageUnavailable(f"the AWS credentials could not be refreshed: {err}") from err
 
 
 def presigned_get_url(
@@ -316,9 +325,8 @@ def cloudfront_signer(key_id: str, rsa_sign: Callable[[bytes], bytes]) -> CloudF
 
 def object_head(*, bucket: str, key: str) -> ObjectInfo | None:
     """Size and type of the object, or None when it does not exist."""
-    _signing_snapshot()  # a failed refresh is "unavailable", not an S3 answer
     try:
-        with _reaching(f"HEAD s3://{bucket}/{key}"):
+        with _reaching(f"HEAD s3://{bucket}/{key}", operation="HeadObject"):
             response = get_client().head_object(Bucket=bucket, Key=key)
     except ClientError as err:
         status = err.response["ResponseMetadata"]["HTTPStatusCode"]
@@ -369,9 +377,8 @@ def bucket_status(bucket: str) -> tuple[int, str | None]:
     URLs signed for another region are refused, so the doctor compares it with the client's.
     Raises StorageUnavailable when S3 cannot be reached or there are no credentials.
     """
-    _signing_snapshot()  # a failed refresh is "unavailable", not an S3 answer
     try:
-        with _reaching(f"HEAD bucket {bucket!r}"):
+        with _reaching(f"HEAD bucket {bucket!r}", operation="HeadBucket"):
             response = get_client().head_bucket(Bucket=bucket)
     except ClientError as err:
         response = err.response

@@ -95,8 +95,9 @@ def share_create(
 ) -> Share:
     """Share an object already in S3; it must exist (HEAD), and its size and type are kept."""
     expires_at = _expiry_or_default(expires_at)
-    bucket = bucket or _default_bucket()
-    allowed = [_default_bucket(), *app_settings.SOURCE_BUCKETS]
+    default = _default_bucket()
+    bucket = bucket or default
+    allowed = [default, *app_settings.SOURCE_BUCKETS]
     if bucket not in allowed:
         raise ValidationError(
             _(

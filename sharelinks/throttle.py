@@ -23,10 +23,14 @@ def guesses_exceeded(network: str | None) -> bool:
 
 def guess_record(network: str | None) -> None:
     """Count one unknown or malformed code from this network."""
-    key = _key(network)
-    if cache.add(key, 1, timeout=app_settings.GUESS_WINDOW):
+    count_in_window(_key(network), app_settings.GUESS_WINDOW)
+
+
+def count_in_window(key: str, window: int) -> None:
+    """Add one to a cache counter that starts at the first event and lasts `window` seconds."""
+    if cache.add(key, 1, timeout=window):
         return
     try:
         cache.incr(key)
     except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=app_settings.GUESS_WINDOW)
+        cache.add(key, 1, timeout=window)

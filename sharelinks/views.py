@@ -67,13 +67,14 @@ def share_download(request: HttpRequest, code: str) -> HttpResponse:
     previewers and mail scanners send HEAD, and a signed URL handed to them would be a
     download the limit never counted.
     """
-    network = client_network(client_ip(request))
+    address = client_ip(request)
+    network = client_network(address)
     if not code_is_wellformed(code):
         return _unknown(request, network)
     try:
         result = click_resolve(
             code=code,
-            client_ip=client_ip(request),
+            client_ip=address,
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
             count=request.method == "GET",
         )
