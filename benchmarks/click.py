@@ -86,12 +86,12 @@ def run() -> None:
     from django.test import Client
     from django.utils import timezone
 
-    from sharelinks import s3
+    from sharelinks import aws
     from sharelinks.models import Share
 
     owner, _ = get_user_model().objects.get_or_create(username="bench", is_staff=True)
-    s3.bucket_create("bench-bucket")
-    s3.get_client().put_object(Bucket="bench-bucket", Key="reports/figures.pdf", Body=b"%PDF")
+    aws.bucket_create("bench-bucket")
+    aws.get_client().put_object(Bucket="bench-bucket", Key="reports/figures.pdf", Body=b"%PDF")
     share = Share.objects.create(
         owner=owner,
         bucket="bench-bucket",
@@ -120,8 +120,8 @@ def run() -> None:
     params = {"bucket": "b", "key": "k", "filename": "f.pdf", "content_type": "", "expires_in": 60}
 
     def fresh_client_presign():
-        s3._reset_on_setting_change(setting="AWS_S3_ENDPOINT_URL")
-        s3.presigned_get_url(**params)
+        aws.client._reset_on_setting_change(setting="AWS_S3_ENDPOINT_URL")
+        aws.presigned_get_url(**params)
 
     response = client.get(share.path)  # warm up: first client, templates, connections
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -136,7 +136,7 @@ def run() -> None:
     rows.update(_notifying_rows(owner, client))
     if _vendor() == "postgresql":
         rows["click, new connection per request"] = _without_persistent_connections(click)
-    shared = best_per_call(lambda: s3.presigned_get_url(**params), PRESIGNS)
+    shared = best_per_call(lambda: aws.presigned_get_url(**params), PRESIGNS)
     fresh = best_per_call(fresh_client_presign, FRESH_CLIENTS)
     base = rows["baseline (malformed code, no database)"]
     print(f"database: {_vendor()}   rounds: best of {ROUNDS}")

@@ -106,7 +106,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "sharelinks.timezones.StaffTimezoneMiddleware",
+    "sharelinks.middleware.StaffTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -181,7 +181,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
-# Object storage. The app's one seam to AWS (sharelinks.s3) reads these; uploads go through
+# Object storage. The app's one seam to AWS (sharelinks.aws) reads these; uploads go through
 # django-storages with the same values. Credentials are deliberately absent: boto3's default
 # chain finds an IAM role (and refreshes it), SSO, a profile or environment keys by itself.
 AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME")
@@ -260,7 +260,7 @@ CELERY_TASK_ANNOTATIONS = {
 CELERY_LONGEST_TASK = max(
     [CELERY_TASK_TIME_LIMIT, *(limits["time_limit"] for limits in CELERY_TASK_ANNOTATIONS.values())]
 )
-# Email retries (sharelinks.outbox): attempts, and the backoff that doubles from the delay
+# Email retries (sharelinks.mail): attempts, and the backoff that doubles from the delay
 # to the maximum (seconds), with jitter. A retry waits unacked in a worker for its
 # countdown and then runs, so the maximum plus CELERY_TASK_TIME_LIMIT (1200 + 300) stays
 # below RabbitMQ's default consumer_timeout too.

@@ -65,9 +65,9 @@ def prepare() -> str:
     django.setup()
     from django.contrib.auth import get_user_model
 
-    from sharelinks import s3
+    from sharelinks import aws
 
-    s3.bucket_create(os.environ["AWS_STORAGE_BUCKET_NAME"])
+    aws.bucket_create(os.environ["AWS_STORAGE_BUCKET_NAME"])
     call_command("migrate", interactive=False, verbosity=0)
     password = demo_password()
     user, _ = get_user_model().objects.get_or_create(

@@ -1,4 +1,4 @@
-"""App configuration: registers the system checks when Django starts."""
+"""App configuration: registers the system checks and the Celery tasks when Django starts."""
 
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
@@ -12,4 +12,6 @@ class SharelinksConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from sharelinks import checks  # noqa: F401  (registers the checks)
+        # Imported for their registrations: the checks with Django, the tasks with Celery
+        # (the mail package publishes its send task by name, from the registry).
+        from sharelinks import checks, tasks  # noqa: F401

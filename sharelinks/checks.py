@@ -1,28 +1,18 @@
-"""System checks (sharelinks.E0xx / W0xx): misconfiguration named at `manage.py check`."""
+"""System checks (sharelinks.E0xx / W0xx): misconfiguration named at `manage.py check`.
 
-from urllib.parse import urlsplit
+Checks read settings only and make no network call: they run before every management
+command. Whatever needs S3, STS or the metadata service belongs to `sharelinks_doctor`.
+"""
 
 from django.conf import settings
 from django.core import checks
-from django.core.exceptions import ImproperlyConfigured
 
-from sharelinks import cloudfront, s3
+from sharelinks import signing
 from sharelinks.conf import SIGV4_MAX_EXPIRES, app_settings
-from sharelinks.signing import SIGNERS
 
 # A presigned URL only has to last from the redirect to the first byte; an hour is already
 # generous, and a longer one is a link that works for anyone it is forwarded to.
 URL_TTL_WARN_ABOVE = 3600
-
-# botocore sources that hold an access key for good (unless a session token comes with it).
-LONG_LIVED_SOURCES = {
-    "explicit",
-    "env",
-    "shared-credentials-file",
-    "config-file",
-    "ec2-credentials-file",
-    "boto-config",
-}
 
 
 @checks.register(checks.Tags.compatibility)
@@ -135,11 +125,11 @@ def check_custom_domain(app_configs=None, **kwargs) -> list[checks.CheckMessage]
 def check_signer(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     """The signer must be known and, for CloudFront, complete and loadable."""
     signer = app_settings.SIGNER
-    if signer not in SIGNERS:
+    if signer not in signing.SIGNERS:
         return [
             checks.Error(
                 f"SHARELINKS_SIGNER={signer!r} is not a signer.",
-                hint=f"Use one of: {', '.join(SIGNERS)}.",
+                hint=f"Use one of: {', '.join(signing.SIGNERS)}.",
                 id="sharelinks.E006",
             )
         ]
@@ -159,48 +149,17 @@ def check_signer(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
                 id="sharelinks.E007",
             )
         ]
-    try:
-        cloudfront.private_key()
-    except ImproperlyConfigured as err:
+    problem = signing.cloudfront_key_problem()
+    if problem:
         return [
             checks.Error(
-                f"The CloudFront private key cannot be used: {err}",
+                f"The CloudFront private key cannot be used: {problem}",
                 hint="Give the RSA private key (PEM) in SHARELINKS_CLOUDFRONT_PRIVATE_KEY or a "
                 "readable file in SHARELINKS_CLOUDFRONT_PRIVATE_KEY_FILE.",
                 id="sharelinks.E008",
             )
         ]
     return []
-
-
-def _is_amazon_s3() -> bool:
-    host = urlsplit(settings.AWS_S3_ENDPOINT_URL or "https://s3.amazonaws.com").hostname or ""
-    return host.endswith((".amazonaws.com", ".amazonaws.com.cn"))
-
-
-@checks.register(checks.Tags.security)
-def check_long_lived_keys(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
-    """On AWS a role does the job without a standing secret; keys are a liability.
-
-    Skipped for other S3-compatible stores (Ceph, MinIO), which have no roles to offer.
-    """
-    if not _is_amazon_s3():
-        return []
-    try:
-        status = s3.credential_status()
-    except s3.StorageError:
-        return []  # no credentials right now: `manage.py sharelinks_doctor` says why
-    if status is None or status.temporary or status.method not in LONG_LIVED_SOURCES:
-        return []
-    return [
-        checks.Warning(
-            f"Long-lived AWS access keys sign the URLs (source: {status.method}).",
-            hint="Run under an IAM role (instance profile, ECS task role, EKS service account) "
-            "and remove the keys: each click presigns afresh, so nothing here needs a "
-            "standing secret.",
-            id="sharelinks.W003",
-        )
-    ]
 
 
 # Backends that keep mail on this machine: nothing to wait for, so sending in-process is fine.

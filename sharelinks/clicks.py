@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from sharelinks import maintenance, outbox, s3, signing
+from sharelinks import aws, mail, shares, signing
 from sharelinks.conf import app_settings
 from sharelinks.models import Click, ClickOutcome, Share, ShareStatus
 
@@ -63,7 +63,7 @@ def _object_present(share: Share) -> bool:
     first turns that into the "no longer available" page (and flags the share for its
     owner), and a file put back works again at once. Only a found object is remembered, so
     a deletion shows within the cache time and most clicks pay no S3 round trip.
-    Raises s3.StorageUnavailable (a 503, uncounted).
+    Raises aws.StorageUnavailable (a 503, uncounted).
     """
     if not app_settings.VERIFY_OBJECT_ON_CLICK:
         return share.missing_since is None  # as the last broken-share check found it
@@ -71,16 +71,16 @@ def _object_present(share: Share) -> bool:
     if share.missing_since is None and cache.get(remembered):
         return True
     try:
-        info = s3.object_head(bucket=share.bucket, key=share.key)
-    except s3.StorageUnavailable:
+        info = aws.object_head(bucket=share.bucket, key=share.key)
+    except aws.StorageUnavailable:
         raise
-    except s3.StorageError as err:
+    except aws.StorageError as err:
         # Refused (403) or odd answers say nothing about the object: S3 decides on the GET.
         logger.warning("share %s: cannot check its object: %s", share.pk, err)
         return True
     if info is None or share.missing_since is not None:
         # Flag a newly missing object; clear the flag of one put back since the check.
-        maintenance.object_presence_record(share=share, found=info is not None)
+        shares.share_presence_record(share=share, found=info is not None)
     if info is None:
         return False
     cache.set(remembered, True, app_settings.VERIFY_OBJECT_CACHE)
@@ -106,7 +106,7 @@ def _head_result(share: Share, status: ShareStatus) -> ClickResult:
         return ClickResult(status=status, share=share)
     try:
         present = _object_present(share)
-    except s3.StorageUnavailable:
+    except aws.StorageUnavailable:
         return ClickResult(status=status, share=share, unavailable=True)
     return ClickResult(status=status, share=share, missing=not present)
 
@@ -136,7 +136,7 @@ def click_resolve(
         return ClickResult(status=status, share=share)
     try:
         url = _fresh_url(share)
-    except s3.StorageUnavailable as err:
+    except aws.StorageUnavailable as err:
         logger.error("share %s: cannot presign: %s", share.pk, err)
         Click.objects.create(share=share, outcome=ClickOutcome.UNAVAILABLE, **click)
         return ClickResult(status=status, share=share, unavailable=True)
@@ -152,7 +152,7 @@ def click_resolve(
         if counted:
             row = Click.objects.create(share=share, outcome=ClickOutcome.REDIRECTED, **click)
             # Only a row and an on-commit publish: the owner's email never slows the click.
-            outbox.download_notify(share=share, click=row, first=share.download_count == 0)
+            mail.download_notify(share=share, click=row, first=share.download_count == 0)
     if counted:
         share.download_count += 1
         return ClickResult(status=ShareStatus.ACTIVE, share=share, url=url)

@@ -9,6 +9,8 @@ code alone can be the bearer secret; nothing derived from time, ids or the file 
 import re
 import secrets
 
+# Every short link is LINK_PREFIX + code; urls, models, middleware and log redaction read it here.
+LINK_PREFIX = "/s/"
 CODE_BYTES = 16
 CODE_LENGTH = 22  # len(base64url(16 bytes)) without "=" padding
 CODE_PATTERN = rf"[A-Za-z0-9_-]{{{CODE_LENGTH}}}"

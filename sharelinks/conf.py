@@ -57,7 +57,7 @@ DEFAULTS: dict[str, Any] = {
     "VERIFY_OBJECT_CACHE": 300,
     # Longest user agent kept on a click row; the rest is cut, never rejected.
     "USER_AGENT_MAX_LENGTH": 256,
-    # -- email and background work (sharelinks.outbox, sharelinks.maintenance) --
+    # -- email and background work (sharelinks.mail, sharelinks.maintenance) --
     # How long before expiry the owner is reminded, once per share. Shares that live no
     # longer than this are not reminded: their owner just made them.
     "EXPIRY_REMINDER": timedelta(days=1),

@@ -3,10 +3,12 @@
 import logging
 import re
 
+from sharelinks.codes import LINK_PREFIX
+
 # Any run of code-like characters after /s/: a mistyped code is as secret as a real one,
 # since it may differ from a live code by one character.
-_SHARE_PATH = re.compile(r"/s/[^/\s\"'?#]+")
-REDACTED = "/s/[redacted]"
+_SHARE_PATH = re.compile(re.escape(LINK_PREFIX) + r"[^/\s\"'?#]+")
+REDACTED = f"{LINK_PREFIX}[redacted]"
 
 
 def redact(text: str) -> str:
@@ -19,6 +21,6 @@ class RedactShareCodes(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        if "/s/" in message:
+        if LINK_PREFIX in message:
             record.msg, record.args = redact(message), None
         return True

@@ -10,11 +10,10 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
-from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from sharelinks import outbox, s3
+from sharelinks import aws, mail, shares
 from sharelinks.conf import app_settings
 from sharelinks.models import Click, Delivery, DeliveryKind, Share
 
@@ -41,7 +40,7 @@ def expiry_reminders_queue(*, now: datetime | None = None) -> int:
         .select_related("owner")
     )
     queued = sum(
-        outbox.owner_notify(share=share, kind=DeliveryKind.EXPIRY_REMINDER) is not None
+        mail.owner_notify(share=share, kind=DeliveryKind.EXPIRY_REMINDER) is not None
         for share in due.iterator()
     )
     if queued:
@@ -118,11 +117,11 @@ def objects_check(
     for index, share in enumerate(shares):
         sleep(max(0.0, started + index * interval - time.monotonic()))
         try:
-            info = s3.object_head(bucket=share.bucket, key=share.key)
-        except s3.StorageUnavailable as err:
+            info = aws.object_head(bucket=share.bucket, key=share.key)
+        except aws.StorageUnavailable as err:
             logger.error("broken-share check stopped: %s", err)
             break
-        except s3.StorageError as err:
+        except aws.StorageError as err:
             in_a_row += 1
             _check_failed(share, err, report)
             if in_a_row >= CHECK_ERRORS_IN_A_ROW:
@@ -144,36 +143,6 @@ def _check_failed(share: Share, err: Exception, report: CheckReport) -> None:
 
 def _record(share: Share, *, found: bool, report: CheckReport) -> None:
     report.checked += 1
-    change = object_presence_record(share=share, found=found)
+    change = shares.share_presence_record(share=share, found=found)
     report.missing += change == "missing"
     report.restored += change == "restored"
-
-
-def object_presence_record(*, share: Share, found: bool) -> str:
-    """Record what a HEAD of the share's object found; "missing", "restored" or "".
-
-    The flag is set by a conditional UPDATE, so of a click and a check run that find the
-    object gone at the same moment only one flags it and tells the owner.
-    """
-    now = timezone.now()
-    if found:
-        restored = Share.objects.filter(pk=share.pk, missing_since__isnull=False).update(
-            object_checked_at=now, missing_since=None
-        )
-        if not restored:
-            Share.objects.filter(pk=share.pk).update(object_checked_at=now)
-        share.missing_since = None
-        if restored:
-            logger.info("share %s: object is back", share.pk)
-        return "restored" if restored else ""
-    with transaction.atomic():  # the flag and the owner's email stand or fall together
-        flagged = Share.objects.filter(pk=share.pk, missing_since__isnull=True).update(
-            object_checked_at=now, missing_since=now
-        )
-        if not flagged:
-            Share.objects.filter(pk=share.pk).update(object_checked_at=now)
-            return ""
-        logger.warning("share %s: s3://%s/%s is missing", share.pk, share.bucket, share.key)
-        outbox.owner_notify(share=share, kind=DeliveryKind.MISSING)
-    share.missing_since = now
-    return "missing"

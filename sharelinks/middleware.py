@@ -1,10 +1,16 @@
 """HTTP edges that must hold for every response, whatever produced it."""
 
+import functools
 import logging
+import zoneinfo
 from collections.abc import Callable
+from urllib.parse import unquote
 
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
+
+from sharelinks.codes import LINK_PREFIX
 
 logger = logging.getLogger(__name__)
 
@@ -20,7 +26,6 @@ RECIPIENT_HEADERS = {
         "form-action 'none'; frame-ancestors 'none'"
     ),
 }
-RECIPIENT_PREFIX = "/s/"
 HEALTH_PATH = "/healthz"
 
 
@@ -36,7 +41,7 @@ class RecipientHeadersMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if request.path_info.startswith(RECIPIENT_PREFIX):
+        if request.path_info.startswith(LINK_PREFIX):
             for header, value in RECIPIENT_HEADERS.items():
                 response[header] = value
         return response
@@ -67,3 +72,35 @@ class HealthCheckMiddleware:
             response = JsonResponse({"database": "ok"})
         response["Cache-Control"] = "no-store"
         return response
+
+
+# The admin page sets this cookie from Intl.DateTimeFormat() (templates/admin/base_site.html);
+# unknown names are ignored: the cookie is user input.
+TIMEZONE_COOKIE = "sharelinks_tz"
+
+
+@functools.cache
+def _known_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def zone_from_name(name: str) -> zoneinfo.ZoneInfo | None:
+    """The zone called name, or None when it is not an IANA zone name."""
+    if name not in _known_zones():
+        return None
+    return zoneinfo.ZoneInfo(name)
+
+
+class StaffTimezoneMiddleware:
+    """Show times in each staff member's own time zone: the one the cookie names, else TIME_ZONE."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        # The page's script percent-encodes the name ("Europe%2FBerlin"); Django does not decode.
+        zone = zone_from_name(unquote(request.COOKIES.get(TIMEZONE_COOKIE, "")))
+        if zone is None:
+            return self.get_response(request)
+        with timezone.override(zone):
+            return self.get_response(request)

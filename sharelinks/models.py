@@ -8,7 +8,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from sharelinks.codes import code_generate
+from sharelinks.codes import LINK_PREFIX, code_generate
 
 
 class ShareStatus(models.TextChoices):
@@ -137,8 +137,8 @@ class Share(models.Model):
 
     @property
     def path(self) -> str:
-        """The short link's path; the absolute link is services.share_url()."""
-        return f"/s/{self.code}"
+        """The short link's path; the absolute link is shares.share_url()."""
+        return f"{LINK_PREFIX}{self.code}"
 
     def revoke(self, when: datetime) -> None:
         """Withdraw the share from that moment; clicks then answer 410."""

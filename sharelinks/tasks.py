@@ -5,7 +5,7 @@ import logging
 from celery import shared_task
 from celery.exceptions import Retry
 
-from sharelinks import maintenance, outbox
+from sharelinks import mail, maintenance
 
 logger = logging.getLogger(__name__)
 
@@ -22,7 +22,7 @@ def delivery_send(self, delivery_id: int) -> None:
     claim lets only one run send. In eager mode a failure is left to the sweeper instead of
     being retried inline, which would ignore the backoff.
     """
-    retry_in = outbox.delivery_send(delivery_id=delivery_id)
+    retry_in = mail.delivery_send(delivery_id=delivery_id)
     if retry_in is None or self.request.is_eager:
         return
     try:
@@ -36,7 +36,7 @@ def delivery_send(self, delivery_id: int) -> None:
 @shared_task(ignore_result=True)
 def outbox_sweep() -> int:
     """Publish again the emails nobody is working on (broker was down, worker died)."""
-    return outbox.deliveries_sweep()
+    return mail.deliveries_sweep()
 
 
 @shared_task(ignore_result=True)

@@ -56,19 +56,19 @@ def s3_settings(s3_server):
     settings.AWS_S3_REGION_NAME = "us-east-1"
     settings.AWS_S3_ADDRESSING_STYLE = "path"
     settings.SHARELINKS_BASE_URL = BASE_URL
-    from sharelinks import s3
+    from sharelinks import aws
 
-    s3._reset_on_setting_change(setting="AWS_S3_ENDPOINT_URL")
-    s3.bucket_create(TEST_BUCKET)
+    aws.client._reset_on_setting_change(setting="AWS_S3_ENDPOINT_URL")
+    aws.bucket_create(TEST_BUCKET)
     return settings
 
 
 @pytest.fixture
 def s3_client(s3_settings):
     """The app's own shared S3 client (same endpoint, same credentials)."""
-    from sharelinks import s3
+    from sharelinks import aws
 
-    return s3.get_client()
+    return aws.get_client()
 
 
 @pytest.fixture

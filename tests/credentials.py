@@ -1,7 +1,7 @@
 """Real botocore role credentials for tests, with a refresh the test controls.
 
 `role_credentials(...)` installs botocore's own RefreshableCredentials on the app's one
-session (sharelinks.s3.use_credentials), so the refresh timing, locking and frozen
+session (sharelinks.aws.use_credentials), so the refresh timing, locking and frozen
 snapshots under test are botocore's, not a stand-in's.
 """
 
@@ -13,7 +13,7 @@ from botocore.credentials import RefreshableCredentials
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from sharelinks import s3
+from sharelinks import aws
 
 
 def role_metadata(name: str, left: timedelta, *, now: datetime | None = None) -> dict:
@@ -49,12 +49,12 @@ def install_role_credentials(
 ) -> RefreshableCredentials:
     """Put role credentials named `name`, with `left` to live, on the app's session.
 
-    Undo with sharelinks.s3.use_credentials(None) (the test modules' fixtures do).
+    Undo with sharelinks.aws.use_credentials(None) (the test modules' fixtures do).
     """
     credentials = RefreshableCredentials.create_from_metadata(
         role_metadata(name, left), refresh_using=refresh, method=method
     )
-    s3.use_credentials(credentials)
+    aws.use_credentials(credentials)
     return credentials
 
 

@@ -45,10 +45,10 @@ class ShareFactory(factory.django.DjangoModelFactory):
         """Upload the object; pass body=b"..." for other bytes, body=False for none."""
         if not create or extracted is False:
             return
-        from sharelinks import s3
+        from sharelinks import aws
 
         data = extracted if isinstance(extracted, bytes) else CONTENT
-        s3.get_client().put_object(
+        aws.get_client().put_object(
             Bucket=self.bucket, Key=self.key, Body=data, ContentType=self.content_type
         )
         if len(data) != self.size:

@@ -22,10 +22,10 @@ import pytest
 import requests
 import time_machine
 
-from sharelinks import s3
+from sharelinks import aws
 from sharelinks.conf import app_settings
 from sharelinks.disposition import content_disposition
-from sharelinks.services import share_create, share_create_from_upload
+from sharelinks.shares import share_create, share_create_from_upload
 from tests.factories import UserFactory
 from tests.presign import verify_presigned_url
 from tests.rgw.fixtures import RgwCluster
@@ -87,16 +87,16 @@ def assumed(rgw, gateway_bucket, tmp_path: Path, monkeypatch, settings) -> list[
     settings.AWS_STORAGE_BUCKET_NAME = gateway_bucket
     settings.AWS_S3_REGION_NAME = rgw.region
     settings.AWS_S3_ADDRESSING_STYLE = "path"
-    s3.client_reset()
+    aws.client_reset()
 
     answers: list[dict] = []
 
     def record(parsed, **kwargs) -> None:
         answers.append(parsed["Credentials"])
 
-    s3.get_session().events.register("after-call.sts.AssumeRole", record)
+    aws.get_session().events.register("after-call.sts.AssumeRole", record)
     yield answers
-    s3.client_reset()  # the next test builds its client from the restored environment
+    aws.client_reset()  # the next test builds its client from the restored environment
 
 
 class World:
@@ -276,7 +276,7 @@ def test_naive_seven_day_url_dies_with_its_credentials_while_the_share_link_live
     URL signed by credentials that botocore assumed afresh at that moment, and downloads;
     after its own 30 days it answers 410.
     """
-    naive = s3.get_client().generate_presigned_url(
+    naive = aws.get_client().generate_presigned_url(
         "get_object", Params={"Bucket": share.bucket, "Key": share.key}, ExpiresIn=SEVEN_DAYS
     )
     assert query_of(naive)["X-Amz-Expires"] == str(SEVEN_DAYS)

@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.core.management import CommandError, call_command
 
-from sharelinks import s3
+from sharelinks import aws
 from tests.credentials import install_role_credentials
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -30,7 +30,7 @@ def broken_doctor(*args: str) -> tuple[str, str]:
 @pytest.fixture
 def role_credentials():
     yield install_role_credentials
-    s3.use_credentials(None)
+    aws.use_credentials(None)
 
 
 def test_healthy_static_keys_with_a_live_round_trip(put_object):
@@ -63,12 +63,12 @@ def test_role_credentials_show_their_expiry_and_the_real_life_of_a_7_day_url(rol
 def test_no_credentials_fails_naming_the_role_fix(monkeypatch):
     monkeypatch.delenv("AWS_ACCESS_KEY_ID")
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
-    s3.client_reset()
+    aws.client_reset()
     try:
         report, error = broken_doctor()
     finally:
         monkeypatch.undo()
-        s3.client_reset()
+        aws.client_reset()
     assert "source             none found" in report
     assert "would live         nothing: there are no usable credentials to sign it" in report
     assert "give the server an IAM role" in error
@@ -122,3 +122,30 @@ def test_a_bucket_in_another_region_than_the_signatures_is_named(s3_client, sett
     report, error = broken_doctor()
     assert "sharelinks-eu is in eu-west-1, but URLs are signed for us-east-1" in report
     assert "set AWS_S3_REGION_NAME=eu-west-1" in error
+
+
+def test_long_lived_keys_on_amazon_s3_get_the_role_advice(settings):
+    # Only the credential section: the rest of the report would reach for Amazon S3 itself.
+    from sharelinks.doctor import credential_findings
+
+    settings.AWS_S3_ENDPOINT_URL = None  # Amazon S3 itself; the test keys come from env
+    aws.client_reset()
+    try:
+        findings, _status = credential_findings(NOW)
+    finally:
+        aws.client_reset()
+    [kind] = [finding for finding in findings if finding.label == "kind"]
+    assert kind.text == (
+        "long-lived access key (no session token): a standing secret that never expires "
+        "(sharelinks.W003)"
+    )
+    assert kind.fix.startswith("run under an IAM role")
+    assert not kind.broken
+
+
+def test_long_lived_keys_for_another_s3_compatible_store_get_no_advice():
+    # Ceph or MinIO offer no roles, so keys are the only way: nothing to advise.
+    report = doctor()
+    assert "long-lived access key" in report
+    assert "sharelinks.W003" not in report
+    assert "IAM role" not in report

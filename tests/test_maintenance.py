@@ -7,7 +7,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
-from sharelinks import maintenance, s3
+from sharelinks import aws, maintenance
 from sharelinks.models import Click, ClickOutcome, Delivery, DeliveryKind, Share
 from tests.factories import ShareFactory
 
@@ -94,23 +94,23 @@ def test_the_check_stops_when_s3_is_unreachable(monkeypatch):
     ShareFactory()
 
     def unreachable(**kwargs):
-        raise s3.StorageUnavailable("connection refused")
+        raise aws.StorageUnavailable("connection refused")
 
-    monkeypatch.setattr(s3, "object_head", unreachable)
+    monkeypatch.setattr(aws, "object_head", unreachable)
     report = maintenance.objects_check(sleep=lambda seconds: None)
     assert (report.checked, report.missing) == (0, 0)
 
 
 def refused(monkeypatch, prefix: str) -> None:
     """S3 answers 403 for the keys under prefix (no permission), and normally otherwise."""
-    real_head = s3.object_head
+    real_head = aws.object_head
 
     def head(*, bucket, key):
         if key.startswith(prefix):
-            raise s3.StorageError(f"s3://{bucket}/{key}: access denied")
+            raise aws.StorageError(f"s3://{bucket}/{key}: access denied")
         return real_head(bucket=bucket, key=key)
 
-    monkeypatch.setattr(s3, "object_head", head)
+    monkeypatch.setattr(aws, "object_head", head)
 
 
 def test_shares_whose_head_fails_go_to_the_back_of_the_line(monkeypatch):

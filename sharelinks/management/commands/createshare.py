@@ -9,7 +9,7 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from sharelinks import services
+from sharelinks import links, shares
 from sharelinks.durations import DurationTooLong, parse_duration
 
 
@@ -69,11 +69,11 @@ class Command(BaseCommand):
         }
         try:
             # Fail before creating anything when the link could not be printed.
-            services.share_url_base()
+            links.share_url_base()
             if options["file"]:
                 share = self._upload(Path(options["file"]), options["filename"], common)
             else:
-                share = services.share_create(
+                share = shares.share_create(
                     bucket=options["bucket"],
                     key=options["key"],
                     filename=options["filename"],
@@ -83,7 +83,7 @@ class Command(BaseCommand):
             raise CommandError(_message(err)) from None
         except ImproperlyConfigured as err:
             raise CommandError(str(err)) from None
-        self.stdout.write(services.share_url(share))
+        self.stdout.write(links.share_url(share))
 
     def _owner(self, username: str | None):
         users = get_user_model().objects
@@ -105,6 +105,6 @@ class Command(BaseCommand):
         except OSError as err:
             raise CommandError(f"--file {str(path)!r}: {err.strerror}") from None
         with handle:
-            return services.share_create_from_upload(
+            return shares.share_create_from_upload(
                 content=handle, filename=filename, content_type=content_type, **common
             )

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from sharelinks import maintenance, outbox
+from sharelinks import mail, maintenance
 
 JOBS = {
     "sweep-outbox": "publish again the emails left pending (broker down, worker died)",
@@ -31,7 +31,7 @@ class Command(BaseCommand):
 
     def _run(self, job: str, limit: int | None) -> str:
         if job == "sweep-outbox":
-            return f"{outbox.deliveries_sweep()} emails published again"
+            return f"{mail.deliveries_sweep()} emails published again"
         if job == "remind-expiring":
             return f"{maintenance.expiry_reminders_queue()} reminders queued"
         if job == "purge-clicks":

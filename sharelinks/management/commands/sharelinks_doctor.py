@@ -4,7 +4,7 @@ from itertools import groupby
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from sharelinks.diagnostics import Finding, examine
+from sharelinks.doctor import Finding, examine
 
 LABEL_WIDTH = 18
 

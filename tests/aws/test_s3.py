@@ -1,11 +1,11 @@
-"""sharelinks.s3: presigned URLs never outlive the credentials that sign them."""
+"""sharelinks.aws.s3: presigned URLs never outlive the credentials that sign them."""
 
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
 
-from sharelinks import s3
+from sharelinks import aws
 from sharelinks.models import Click, ClickOutcome
 from tests.credentials import install_role_credentials, role_keys, role_metadata
 from tests.factories import ShareFactory
@@ -17,7 +17,7 @@ NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 @pytest.fixture
 def role_credentials():
     yield install_role_credentials
-    s3.use_credentials(None)
+    aws.use_credentials(None)
 
 
 @pytest.fixture
@@ -27,7 +27,7 @@ def clock():
 
 
 def presign(expires_in: int = 60) -> str:
-    return s3.presigned_get_url(
+    return aws.presigned_get_url(
         bucket="sharelinks-test",
         key="reports/q1.pdf",
         filename="q1.pdf",
@@ -71,13 +71,13 @@ def test_too_little_life_even_after_a_refresh_is_unavailable(clock, role_credent
     role_credentials(
         "old", timedelta(seconds=20), refresh=lambda: role_metadata("brief", timedelta(seconds=34))
     )
-    with pytest.raises(s3.StorageUnavailable, match="too soon to sign with"):
+    with pytest.raises(aws.StorageUnavailable, match="too soon to sign with"):
         presign()
 
 
 def test_a_failed_refresh_of_expiring_credentials_is_unavailable(clock, role_credentials):
     role_credentials("old", timedelta(seconds=20))
-    with pytest.raises(s3.StorageUnavailable, match=r"could not be refreshed.*throttled"):
+    with pytest.raises(aws.StorageUnavailable, match=r"could not be refreshed.*throttled"):
         presign()
 
 
@@ -94,13 +94,13 @@ def test_no_known_expiry_leaves_the_ttl_alone(clock, monkeypatch, settings):
     # Lambda hands its role to the code as environment variables, token included, with no
     # expiry: only the short TTL limits the URL.
     monkeypatch.setenv("AWS_SESSION_TOKEN", "lambda-session-token")
-    s3.client_reset()
+    aws.client_reset()
     try:
         url = presign(3600)
-        status = s3.credential_status()
+        status = aws.credential_status()
     finally:
         monkeypatch.delenv("AWS_SESSION_TOKEN")
-        s3.client_reset()
+        aws.client_reset()
     info = verify_presigned_url(
         url,
         access_key="AKIDLOCALTESTING",
@@ -120,30 +120,30 @@ def test_the_url_is_signed_with_the_very_credentials_whose_expiry_was_checked(
         "old", timedelta(minutes=16), refresh=lambda: role_metadata("fresh", timedelta(hours=1))
     )
     checks = []
-    real_last_signer = s3._last_signer
+    real_last_signer = aws.client._last_signer
 
     def refreshed_meanwhile():
         if not checks:
             clock.shift(timedelta(minutes=7))  # 9 minutes left: botocore must refresh
-            s3.get_session().get_credentials().get_frozen_credentials()
+            aws.get_session().get_credentials().get_frozen_credentials()
         checks.append(real_last_signer())
         return checks[-1]
 
-    monkeypatch.setattr(s3, "_last_signer", refreshed_meanwhile)
+    monkeypatch.setattr(aws.s3, "_last_signer", refreshed_meanwhile)
     url = verify_presigned_url(presign(60), **role_keys("fresh"))
     assert [expiry for _, expiry in checks] == [NOW + timedelta(minutes=7, hours=1)] * 2
     assert url.signed_at == NOW + timedelta(minutes=7)
 
 
 def test_static_keys_are_long_lived_without_expiry():
-    status = s3.credential_status()
+    status = aws.credential_status()
     assert (status.method, status.temporary, status.expiry) == ("env", False, None)
     assert status.access_key == "AKIDLOCALTESTING"
 
 
 def test_role_status_says_temporary_with_its_expiry(clock, role_credentials):
     role_credentials("first", timedelta(hours=1), method="iam-role")
-    status = s3.credential_status()
+    status = aws.credential_status()
     assert (status.method, status.temporary) == ("iam-role", True)
     assert status.expiry == NOW + timedelta(hours=1)
     assert status.remaining() == 3600
@@ -151,11 +151,11 @@ def test_role_status_says_temporary_with_its_expiry(clock, role_credentials):
 
 def test_one_client_and_one_credentials_object_serve_every_presign(role_credentials):
     credentials = role_credentials("first", timedelta(hours=1))
-    client = s3.get_client()
+    client = aws.get_client()
     for _ in range(3):
         presign()
-    assert s3.get_client() is client
-    assert s3.get_session().get_credentials() is credentials
+    assert aws.get_client() is client
+    assert aws.get_session().get_credentials() is credentials
 
 
 @pytest.mark.django_db

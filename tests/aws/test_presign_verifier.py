@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from sharelinks import s3
+from sharelinks import aws
 from tests.presign import PresignError, verify_presigned_url
 
 KEYS = {"access_key": "AKIDLOCALTESTING", "secret_key": "local-testing-secret"}
@@ -12,7 +12,7 @@ KEYS = {"access_key": "AKIDLOCALTESTING", "secret_key": "local-testing-secret"}
 
 @pytest.fixture
 def url(s3_settings):
-    return s3.presigned_get_url(
+    return aws.presigned_get_url(
         bucket="sharelinks-test",
         key="a/b c.pdf",
         filename="b c.pdf",

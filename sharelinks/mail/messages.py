@@ -16,7 +16,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from sharelinks import services
+from sharelinks import links
 from sharelinks.conf import app_settings
 from sharelinks.models import Delivery, DeliveryKind
 
@@ -54,7 +54,7 @@ def context_for(delivery: Delivery) -> dict:
         "sender_name": person_name(sender),
         "owner_name": person_name(share.owner),
         "owner_email": share.owner.email,
-        "link": services.share_url(share),
+        "link": links.share_url(share),
         "size": filesizeformat(share.size) if share.size is not None else "",
         "expires_at": timezone.localtime(share.expires_at),
         "message": delivery.message.strip(),

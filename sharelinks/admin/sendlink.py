@@ -1,9 +1,9 @@
-"""The admin's email pieces: recipients on the add form, "Send link…", the outbox inline,
-and the "broken" filter. ShareAdmin mixes SendLinkAdminMixin in; every send goes through
-sharelinks.outbox, in the request's transaction.
+"""The "Send link…" action, page and button, and the recipients on the add form.
+
+ShareAdmin mixes SendLinkAdminMixin in; every send goes through sharelinks.mail, in the
+request's transaction.
 """
 
-from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
@@ -16,77 +16,14 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from sharelinks import outbox
-from sharelinks.adminrecords import RecordInline
-from sharelinks.models import Delivery, Share
+from sharelinks import mail
+from sharelinks.admin.forms import SendLinkForm, message_field, recipients_field
+from sharelinks.models import Share
 
 QUEUED_WARNING = _(
     "The task queue cannot be reached right now. The email is saved and will be sent "
     "automatically as soon as the queue is back; there is nothing to do."
 )
-
-
-class RecipientsField(forms.CharField):
-    """Email addresses separated by commas or lines; every bad one is a form error."""
-
-    widget = forms.Textarea(attrs={"rows": 2, "cols": 60})
-
-    def clean(self, value: str) -> list[str]:
-        value = super().clean(value)
-        return outbox.recipients_clean(value) if value else []
-
-
-def recipients_field(required: bool) -> RecipientsField:
-    return RecipientsField(
-        label=_("Email the link to"),
-        required=required,
-        help_text=_(
-            "One or more addresses, separated by commas, semicolons or new lines; "
-            "“Name <address>” as mail programs copy it is fine."
-        ),
-    )
-
-
-def message_field() -> forms.CharField:
-    return forms.CharField(
-        label=_("Message"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-        help_text=_("Goes into the email, above the link."),
-    )
-
-
-class SendLinkForm(forms.Form):
-    """The "Send link…" page: who gets the link, and what the email says."""
-
-    recipients = recipients_field(required=True)
-    message = message_field()
-
-
-class DeliveryInline(RecordInline):
-    """The share's emails and where each one is; a record, so nobody edits it."""
-
-    model = Delivery
-    fields = ["recipient", "kind", "status", "attempts", "last_error", "created_at", "sent_at"]
-    readonly_fields = fields
-    verbose_name_plural = _("emails")
-
-
-class BrokenFilter(admin.SimpleListFilter):
-    """Shares whose object the broken-share check found missing."""
-
-    title = _("file in storage")
-    parameter_name = "broken"
-
-    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
-        return [("yes", _("Broken: file missing")), ("no", _("Present"))]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        if self.value() == "yes":
-            return queryset.filter(missing_since__isnull=False)
-        if self.value() == "no":
-            return queryset.filter(missing_since__isnull=True)
-        return queryset
 
 
 class SendLinkAdminMixin:
@@ -121,7 +58,7 @@ class SendLinkAdminMixin:
 
     def _send(self, request: HttpRequest, share: Share, recipients: list, message: str) -> None:
         """Queue the emails in this request's transaction; warn if the broker is down."""
-        queued = outbox.share_send_link(
+        queued = mail.share_send_link(
             share=share,
             recipients=recipients,
             message=message,

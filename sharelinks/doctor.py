@@ -10,12 +10,14 @@ import urllib.request
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from posixpath import basename
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
-from sharelinks import cloudfront, s3, signing
+from sharelinks import aws, signing
+from sharelinks.aws import cloudfront
 from sharelinks.conf import SIGV4_MAX_EXPIRES, app_settings
 
 SOURCES = {
@@ -35,6 +37,15 @@ ROLE_FIX = (
     "give the server an IAM role (EC2 instance profile, ECS task role, EKS service account) "
     "or set AWS_PROFILE; a non-AWS store needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
 )
+# botocore sources that hold an access key for good (unless a session token comes with it).
+LONG_LIVED_SOURCES = {
+    "explicit",
+    "env",
+    "shared-credentials-file",
+    "config-file",
+    "ec2-credentials-file",
+    "boto-config",
+}
 TRAP = (
     "URLs signed with temporary credentials (role, SSO, AssumeRole) die with them: S3 answers "
     "400 ExpiredToken, whatever X-Amz-Expires says.",
@@ -66,11 +77,11 @@ def human(seconds: float) -> str:
     return f"{seconds} s"
 
 
-def credential_findings(now: datetime) -> tuple[list[Finding], s3.CredentialStatus | None]:
+def credential_findings(now: datetime) -> tuple[list[Finding], aws.CredentialStatus | None]:
     """Where the credentials come from, whether they expire, and how much life is left."""
     try:
-        status = s3.credential_status()
-    except s3.StorageUnavailable as err:
+        status = aws.credential_status()
+    except aws.StorageUnavailable as err:
         fix = "make the credential source reachable (metadata service, STS, the SSO session)"
         return [Finding("Credentials", "source", str(err), fix=fix, broken=True)], None
     if status is None:
@@ -81,7 +92,7 @@ def credential_findings(now: datetime) -> tuple[list[Finding], s3.CredentialStat
     ]
     if not status.temporary:
         text = "long-lived access key (no session token): a standing secret that never expires"
-        return [*found, Finding("Credentials", "kind", text)], status
+        return [*found, _long_lived_finding(status, text)], status
     found.append(Finding("Credentials", "kind", "temporary (a session token rides in each URL)"))
     remaining = status.remaining(now)
     if remaining is None:
@@ -97,7 +108,28 @@ def credential_findings(now: datetime) -> tuple[list[Finding], s3.CredentialStat
     return found, status
 
 
-def trap_findings(status: s3.CredentialStatus | None, now: datetime) -> list[Finding]:
+def _is_amazon_s3() -> bool:
+    host = urlsplit(settings.AWS_S3_ENDPOINT_URL or "https://s3.amazonaws.com").hostname or ""
+    return host.endswith((".amazonaws.com", ".amazonaws.com.cn"))
+
+
+def _long_lived_finding(status: aws.CredentialStatus, text: str) -> Finding:
+    """On Amazon S3 a role does the job without a standing secret: keys are a liability.
+
+    Formerly the system check sharelinks.W003; resolving credentials may call the metadata
+    service or STS, which a check run before every management command must not do. Other
+    S3-compatible stores (Ceph, MinIO) have no roles to offer, so keys there are no finding.
+    """
+    if not _is_amazon_s3() or status.method not in LONG_LIVED_SOURCES:
+        return Finding("Credentials", "kind", text)
+    fix = (
+        "run under an IAM role (instance profile, ECS task role, EKS service account) and "
+        "remove the keys: each click presigns afresh, so nothing here needs a standing secret"
+    )
+    return Finding("Credentials", "kind", f"{text} (sharelinks.W003)", fix=fix)
+
+
+def trap_findings(status: aws.CredentialStatus | None, now: datetime) -> list[Finding]:
     """How long a URL presigned directly for 7 days would really live, and why."""
     section = "A 7-day URL presigned directly"
     if status is None:
@@ -117,14 +149,14 @@ def trap_findings(status: s3.CredentialStatus | None, now: datetime) -> list[Fin
 
 def storage_findings(*, credentials_ok: bool = True) -> list[Finding]:
     """Endpoint, region, signature version, addressing style, and whether the bucket answers."""
-    found = [Finding("S3", label, text) for label, text in s3.client_description().items()]
+    found = [Finding("S3", label, text) for label, text in aws.client_description().items()]
     bucket = settings.AWS_STORAGE_BUCKET_NAME
     if not bucket:
         fix = "set AWS_STORAGE_BUCKET_NAME"
         return [*found, Finding("S3", "bucket", "not configured", fix=fix, broken=True)]
     try:
-        status, region = s3.bucket_status(bucket)
-    except s3.StorageUnavailable as err:
+        status, region = aws.bucket_status(bucket)
+    except aws.StorageUnavailable as err:
         fix = "check AWS_S3_ENDPOINT_URL (leave it unset for Amazon S3) and the network"
         if not credentials_ok:
             fix = "see Credentials above"
@@ -136,7 +168,7 @@ def storage_findings(*, credentials_ok: bool = True) -> list[Finding]:
     }
     text, fix = answers.get(status, (f"answers {status}", "see the S3 error above"))
     found.append(Finding("S3", "bucket", f"{bucket} {text}", fix=fix, broken=bool(fix)))
-    client_region = s3.client_description()["region"]
+    client_region = aws.client_description()["region"]
     if region and region != client_region:
         text = f"{bucket} is in {region}, but URLs are signed for {client_region}: S3 refuses them"
         fix = f"set AWS_S3_REGION_NAME={region}"
@@ -187,7 +219,7 @@ def round_trip_findings(key: str) -> list[Finding]:
         return [Finding("Round trip", "download", f"{key}: {text}", fix=fix, broken=bool(fix))]
 
     try:
-        info = s3.object_head(bucket=bucket, key=key)
+        info = aws.object_head(bucket=bucket, key=key)
         if info is None:
             return finding(f"no such object in {bucket}", fix=f"check the key {key!r}")
         url = signing.download_url(
@@ -195,7 +227,7 @@ def round_trip_findings(key: str) -> list[Finding]:
             content_type=info.content_type, expires_in=app_settings.URL_TTL,
         )  # fmt: skip
         status, body, disposition = _fetch(url)
-    except (s3.StorageError, OSError, ValueError) as err:
+    except (aws.StorageError, OSError, ValueError) as err:
         return finding(str(err), fix="see the findings above")
     if status != 200:
         fix = "check the server clock (NTP), AWS_S3_REGION_NAME and the role's s3:GetObject"

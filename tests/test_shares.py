@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from sharelinks import services
+from sharelinks import links, shares
 from sharelinks.models import ShareStatus
 from tests.conftest import TEST_BUCKET
 from tests.factories import ShareFactory, UserFactory
@@ -22,7 +22,7 @@ def owner():
 
 def test_share_create_captures_size_and_type_from_s3(owner, put_object):
     put_object("contracts/lease.pdf", b"x" * 1234, "application/pdf")
-    share = services.share_create(owner=owner, key="contracts/lease.pdf")
+    share = shares.share_create(owner=owner, key="contracts/lease.pdf")
     assert (share.bucket, share.filename, share.size) == (TEST_BUCKET, "lease.pdf", 1234)
     assert share.content_type == "application/pdf"
     assert share.status == ShareStatus.ACTIVE
@@ -30,14 +30,14 @@ def test_share_create_captures_size_and_type_from_s3(owner, put_object):
 
 def test_share_create_refuses_a_missing_object(owner):
     with pytest.raises(ValidationError) as err:
-        services.share_create(owner=owner, key="nope.pdf")
+        shares.share_create(owner=owner, key="nope.pdf")
     assert err.value.code == "object_missing"
 
 
 def test_share_create_refuses_a_missing_bucket_in_words(owner, settings):
     settings.SHARELINKS_SOURCE_BUCKETS = ["no-such-bucket"]
     with pytest.raises(ValidationError, match="no-such-bucket"):
-        services.share_create(owner=owner, bucket="no-such-bucket", key="a.pdf")
+        shares.share_create(owner=owner, bucket="no-such-bucket", key="a.pdf")
 
 
 def test_objects_are_shared_only_from_buckets_the_operator_allowed(owner, s3_client, settings):
@@ -45,11 +45,11 @@ def test_objects_are_shared_only_from_buckets_the_operator_allowed(owner, s3_cli
     s3_client.create_bucket(Bucket="payroll-private")
     s3_client.put_object(Bucket="payroll-private", Key="2026/salaries.csv", Body=b"secret")
     with pytest.raises(ValidationError) as err:
-        services.share_create(owner=owner, bucket="payroll-private", key="2026/salaries.csv")
+        shares.share_create(owner=owner, bucket="payroll-private", key="2026/salaries.csv")
     assert err.value.code == "bucket_not_allowed"
     assert "SHARELINKS_SOURCE_BUCKETS" in err.value.messages[0]
     settings.SHARELINKS_SOURCE_BUCKETS = ["payroll-private"]
-    share = services.share_create(owner=owner, bucket="payroll-private", key="2026/salaries.csv")
+    share = shares.share_create(owner=owner, bucket="payroll-private", key="2026/salaries.csv")
     assert share.size == 6
 
 
@@ -60,21 +60,21 @@ def test_objects_are_shared_only_from_buckets_the_operator_allowed(owner, s3_cli
 def test_expiry_must_be_in_the_future_and_within_the_maximum(owner, put_object, delta, code):
     put_object("a.txt", b"a")
     with pytest.raises(ValidationError) as err:
-        services.share_create(owner=owner, key="a.txt", expires_at=timezone.now() + delta)
+        shares.share_create(owner=owner, key="a.txt", expires_at=timezone.now() + delta)
     assert err.value.code == code
 
 
 def test_the_maximum_lifetime_is_a_setting(owner, put_object, settings):
     settings.SHARELINKS_MAX_LIFETIME = timedelta(days=365)
     put_object("a.txt", b"a")
-    share = services.share_create(
+    share = shares.share_create(
         owner=owner, key="a.txt", expires_at=timezone.now() + timedelta(days=200)
     )
     assert share.pk
 
 
 def test_upload_lands_under_a_random_prefix_with_its_name(owner, s3_client):
-    share = services.share_create_from_upload(
+    share = shares.share_create_from_upload(
         owner=owner, content=BytesIO(b"hello"), filename="../../etc/見積書.txt"
     )
     assert share.filename == "見積書.txt"
@@ -99,33 +99,33 @@ def test_upload_lands_under_a_random_prefix_with_its_name(owner, s3_client):
     ],
 )
 def test_filename_clean(raw, clean):
-    assert services.filename_clean(raw) == clean
+    assert shares.filename_clean(raw) == clean
 
 
 @pytest.mark.parametrize("raw", ["", "   ", "..", "dir/"])
 def test_filename_clean_refuses_empty_names(raw):
     with pytest.raises(ValidationError):
-        services.filename_clean(raw)
+        shares.filename_clean(raw)
 
 
 def test_revoke_reinstate_extend(owner):
     share = ShareFactory(owner=owner, body=False)
-    services.share_revoke(share=share)
+    shares.share_revoke(share=share)
     assert share.status == ShareStatus.REVOKED
-    services.share_reinstate(share=share)
+    shares.share_reinstate(share=share)
     assert share.status == ShareStatus.ACTIVE
     later = timezone.now() + timedelta(days=60)
-    services.share_extend(share=share, until=later)
+    shares.share_extend(share=share, until=later)
     share.refresh_from_db()
     assert share.expires_at == later
     with pytest.raises(ValidationError):
-        services.share_extend(share=share, until=timezone.now() - timedelta(days=1))
+        shares.share_extend(share=share, until=timezone.now() - timedelta(days=1))
 
 
 def test_share_url_prefers_the_configured_origin(rf, settings):
     share = ShareFactory(body=False)
-    assert services.share_url(share) == f"https://files.example.com/s/{share.code}"
+    assert links.share_url(share) == f"https://files.example.com/s/{share.code}"
     settings.SHARELINKS_BASE_URL = ""
     settings.ALLOWED_HOSTS = ["intranet.local"]
     request = rf.get("/admin/", HTTP_HOST="intranet.local")
-    assert services.share_url(share, request) == f"http://intranet.local/s/{share.code}"
+    assert links.share_url(share, request) == f"http://intranet.local/s/{share.code}"

@@ -1,33 +1,26 @@
 """The staff UI: create, copy, revoke, extend and reinstate shares; read their click log.
 
-Every change goes through sharelinks.services, like the views and commands do. Staff who
+Every change goes through sharelinks.shares, like the views and commands do. Staff who
 are not superusers see and change their own shares only.
 """
 
 from collections.abc import Callable
-from datetime import datetime
 
-from django.contrib import admin, messages
-from django.contrib.admin import helpers
+from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
-from django.template.response import TemplateResponse
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
-from sharelinks import services
-from sharelinks.admin_outbox import BrokenFilter, DeliveryInline, SendLinkAdminMixin
-from sharelinks.adminforms import ShareAddForm, ShareChangeForm, ShareExtendForm
-from sharelinks.adminrecords import RECORDS_SHOWN, RecordInline
-from sharelinks.conf import app_settings
-from sharelinks.models import Click, Share, ShareStatus
+from sharelinks import links
+from sharelinks.admin.actions import LifecycleActionsMixin, default_expiry
+from sharelinks.admin.filters import BrokenFilter, StatusFilter
+from sharelinks.admin.forms import ShareAddForm, ShareChangeForm
+from sharelinks.admin.inlines import RECORDS_SHOWN, ClickInline, DeliveryInline
+from sharelinks.admin.sendlink import SendLinkAdminMixin
+from sharelinks.models import Share, ShareStatus
 
 admin.site.site_header = _("sharelinks")
 admin.site.site_title = _("sharelinks")
@@ -52,10 +45,6 @@ HISTORY_FIELDS = [
 _BADGE_TEXT = {ShareStatus.EXHAUSTED: _("Limit reached")}
 
 
-def _default_expiry() -> datetime:
-    return (timezone.now() + app_settings.DEFAULT_LIFETIME).replace(second=0, microsecond=0)
-
-
 def _short_link_field(request: HttpRequest) -> Callable[[Share], str]:
     """The absolute short link with a copy button, as a column or read-only field.
 
@@ -67,7 +56,7 @@ def _short_link_field(request: HttpRequest) -> Callable[[Share], str]:
 
         @admin.display(description=_("short link"))
         def short_link(share: Share) -> str:
-            url = services.share_url(share, request)
+            url = links.share_url(share, request)
             origin = url.removesuffix(share.code)  # a narrow column breaks the line there
             return format_html(
                 '<span class="sharelink"><code class="sharelink-url">{}<wbr>{}</code> '
@@ -85,33 +74,8 @@ def _short_link_field(request: HttpRequest) -> Callable[[Share], str]:
     return request._sharelinks_short_link
 
 
-class StatusFilter(admin.SimpleListFilter):
-    """Active, expired, revoked or exhausted, decided in SQL as the click path decides it."""
-
-    title = _("status")
-    parameter_name = "status"
-
-    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
-        return ShareStatus.choices
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        if self.value() in ShareStatus.values:
-            return queryset.with_status(self.value())
-        return queryset
-
-
-class ClickInline(RecordInline):
-    """The click log, newest first; a record of what happened, so nobody edits it."""
-
-    model = Click
-    fields = ["at", "outcome", "client_ip", "user_agent"]
-    readonly_fields = fields
-    ordering = ["-at"]
-    verbose_name_plural = _("click log")
-
-
 @admin.register(Share)
-class ShareAdmin(SendLinkAdminMixin, admin.ModelAdmin):
+class ShareAdmin(SendLinkAdminMixin, LifecycleActionsMixin, admin.ModelAdmin):
     """Shares of one staff member (all of them for superusers), with status at a glance."""
 
     form = ShareChangeForm
@@ -199,7 +163,7 @@ class ShareAdmin(SendLinkAdminMixin, admin.ModelAdmin):
         return self.inlines if obj is not None else []
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict:
-        return {"expires_at": _default_expiry(), "owner": request.user.pk}
+        return {"expires_at": default_expiry(), "owner": request.user.pk}
 
     def formfield_for_dbfield(self, db_field, request: HttpRequest, **kwargs):
         if db_field.name == "max_downloads":
@@ -254,77 +218,3 @@ class ShareAdmin(SendLinkAdminMixin, admin.ModelAdmin):
         return filesizeformat(share.size) if share.size is not None else self.empty_value_display
 
     # -- actions ---------------------------------------------------------------------
-
-    def _apply(
-        self, request: HttpRequest, queryset: QuerySet, service: Callable, done: str
-    ) -> list[Share]:
-        """Run a one-share service on each share; a ValidationError becomes an error message."""
-        changed = []
-        for share in queryset:
-            try:
-                service(share=share)
-            except ValidationError as err:
-                self.message_user(request, f"{share}: {' '.join(err.messages)}", messages.ERROR)
-            else:
-                changed.append(share)
-        if changed:
-            self.message_user(request, done % {"count": len(changed)}, messages.SUCCESS)
-        return changed
-
-    @admin.action(description=_("Revoke the selected shares"), permissions=["change"])
-    def revoke_shares(self, request: HttpRequest, queryset: QuerySet) -> None:
-        count = queryset.count()
-        done = ngettext("%(count)d share revoked.", "%(count)d shares revoked.", count)
-        self._apply(request, queryset, services.share_revoke, done)
-
-    @admin.action(description=_("Reinstate the selected shares"), permissions=["change"])
-    def reinstate_shares(self, request: HttpRequest, queryset: QuerySet) -> None:
-        count = queryset.count()
-        done = ngettext("%(count)d share reinstated.", "%(count)d shares reinstated.", count)
-        for share in self._apply(request, queryset, services.share_reinstate, done):
-            if share.status == ShareStatus.EXPIRED:
-                self.message_user(
-                    request,
-                    _("%(share)s has expired: extend it to make its link work again.")
-                    % {"share": share},
-                    messages.WARNING,
-                )
-
-    @admin.action(description=_("Extend the selected shares…"), permissions=["change"])
-    def extend_shares(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
-        """Ask for the new expiry on a page of its own, then extend all or none."""
-        if "apply" in request.POST:
-            form = ShareExtendForm(request.POST)
-            if form.is_valid():
-                return self._extend(request, queryset, form.cleaned_data["expires_at"])
-        else:
-            form = ShareExtendForm(initial={"expires_at": _default_expiry()})
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("Extend shares"),
-            "opts": self.opts,
-            "form": form,
-            "shares": queryset,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "media": self.media + form.media,
-        }
-        return TemplateResponse(request, "admin/sharelinks/share/extend.html", context)
-
-    def _extend(self, request: HttpRequest, queryset: QuerySet, until: datetime) -> None:
-        try:
-            with transaction.atomic():
-                shares = list(queryset)
-                for share in shares:
-                    services.share_extend(share=share, until=until)
-        except ValidationError as err:
-            self.message_user(request, " ".join(err.messages), messages.ERROR)
-            return
-        done = ngettext(
-            "%(count)d share now expires at %(until)s.",
-            "%(count)d shares now expire at %(until)s.",
-            len(shares),
-        )
-        until_text = date_format(timezone.localtime(until), "DATETIME_FORMAT")
-        self.message_user(
-            request, done % {"count": len(shares), "until": until_text}, messages.SUCCESS
-        )

@@ -6,7 +6,7 @@ with origin access control (OAC, signed requests); it must forward the query str
 origin (an origin request policy passing all query strings) so that S3 sees
 response-content-disposition and the file downloads under its own name.
 
-botocore's CloudFrontSigner builds the URL (via sharelinks.s3, the one seam to AWS); the RSA
+botocore's CloudFrontSigner builds the URL; the RSA
 signature comes from `cryptography`.
 """
 
@@ -15,11 +15,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
+from botocore.signers import CloudFrontSigner
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from django.core.exceptions import ImproperlyConfigured
 
-from sharelinks import s3
 from sharelinks.conf import app_settings
 from sharelinks.disposition import content_disposition
 
@@ -96,5 +96,5 @@ def signed_url(
         query["response-content-type"] = content_type
     url = f"https://{domain()}/{quote(key)}?{urlencode(query, quote_via=quote)}"
     expires_at = (now or datetime.now(UTC)) + timedelta(seconds=expires_in)
-    signer = s3.cloudfront_signer(app_settings.CLOUDFRONT_KEY_ID, _rsa_sha1_signer(private_key()))
+    signer = CloudFrontSigner(app_settings.CLOUDFRONT_KEY_ID, _rsa_sha1_signer(private_key()))
     return signer.generate_presigned_url(url, date_less_than=expires_at)

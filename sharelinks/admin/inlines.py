@@ -8,6 +8,9 @@ are listed, so a share clicked ten thousand times still has a page that loads.
 from django.contrib import admin
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from sharelinks.models import Click, Delivery
 
 RECORDS_SHOWN = 100
 
@@ -50,3 +53,22 @@ class RecordInline(admin.TabularInline):
         return request.user.has_perm("sharelinks.view_share") or request.user.has_perm(
             "sharelinks.change_share"
         )
+
+
+class ClickInline(RecordInline):
+    """The click log, newest first; a record of what happened, so nobody edits it."""
+
+    model = Click
+    fields = ["at", "outcome", "client_ip", "user_agent"]
+    readonly_fields = fields
+    ordering = ["-at"]
+    verbose_name_plural = _("click log")
+
+
+class DeliveryInline(RecordInline):
+    """The share's emails and where each one is; a record, so nobody edits it."""
+
+    model = Delivery
+    fields = ["recipient", "kind", "status", "attempts", "last_error", "created_at", "sent_at"]
+    readonly_fields = fields
+    verbose_name_plural = _("emails")

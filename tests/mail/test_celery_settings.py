@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 
 from project.celery import app as celery_app
-from sharelinks import outbox
+from sharelinks.mail import outbox
 from sharelinks.models import Delivery, DeliveryKind, DeliveryStatus
 from tests.brokers import broker, silent_server
 from tests.factories import ShareFactory

@@ -440,7 +440,7 @@ def test_saving_the_change_page_never_undoes_a_click_or_revocation_made_meanwhil
 ):
     share = ShareFactory(owner=staff, max_downloads=1)
     local = timezone.localtime(share.expires_at)
-    from sharelinks import adminforms
+    from sharelinks.admin import forms as adminforms
 
     original = adminforms.ShareChangeForm.clean_filename
 

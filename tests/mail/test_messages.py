@@ -3,7 +3,7 @@
 import pytest
 from django.utils import timezone
 
-from sharelinks import emails
+from sharelinks.mail import messages as emails
 from sharelinks.models import Click, ClickOutcome, Delivery, DeliveryKind
 from tests.conftest import BASE_URL
 from tests.factories import ShareFactory, UserFactory

@@ -1,4 +1,5 @@
-"""Everything that creates or changes a share; the admin, commands and tasks call it."""
+"""The share lifecycle: create (by key or upload), revoke, reinstate, extend, and what storage
+said about the object. The admin, commands, tasks and the click path call it."""
 
 import logging
 import secrets
@@ -9,36 +10,18 @@ from typing import IO
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ImproperlyConfigured, ValidationError
-from django.http import HttpRequest
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sharelinks import s3
+from sharelinks import aws, mail
 from sharelinks.conf import app_settings
 from sharelinks.disposition import visible
-from sharelinks.models import Share
+from sharelinks.models import DeliveryKind, Share
 
 logger = logging.getLogger(__name__)
 
 FILENAME_MAX_LENGTH = 255
-
-
-def share_url_base() -> str:
-    """SHARELINKS_BASE_URL without a trailing slash; links made outside a request need it."""
-    base = app_settings.BASE_URL.rstrip("/")
-    if not base:
-        raise ImproperlyConfigured(
-            "SHARELINKS_BASE_URL is not set, so no absolute link can be made outside a "
-            "request: set it to the public origin, e.g. https://files.example.com"
-        )
-    return base
-
-
-def share_url(share: Share, request: HttpRequest | None = None) -> str:
-    """The absolute short link, from SHARELINKS_BASE_URL or else the current request."""
-    if not app_settings.BASE_URL and request is not None:
-        return request.build_absolute_uri(share.path)
-    return share_url_base() + share.path
 
 
 def expiry_validate(expires_at: datetime, *, now: datetime | None = None) -> None:
@@ -108,8 +91,8 @@ def share_create(
             params={"allowed": ", ".join(f"s3://{name}" for name in allowed), "bucket": bucket},
         )
     try:
-        info = s3.object_head(bucket=bucket, key=key)
-    except s3.StorageError as err:
+        info = aws.object_head(bucket=bucket, key=key)
+    except aws.StorageError as err:
         raise ValidationError(str(err), code="storage_error") from err
     if info is None:
         raise ValidationError(
@@ -153,8 +136,8 @@ def share_create_from_upload(
     bucket = _default_bucket()
     key = f"{app_settings.UPLOAD_PREFIX}{secrets.token_urlsafe(12)}/{filename}"
     try:
-        key = s3.object_upload(bucket=bucket, key=key, content=content, content_type=content_type)
-    except s3.StorageError as err:
+        key = aws.object_upload(bucket=bucket, key=key, content=content, content_type=content_type)
+    except aws.StorageError as err:
         raise ValidationError(str(err), code="storage_error") from err
     return share_create(
         owner=owner, bucket=bucket, key=key, filename=filename, expires_at=expires_at, **terms
@@ -185,3 +168,33 @@ def share_extend(*, share: Share, until: datetime) -> None:
     """Give a share a new expiry (earlier or later); the link stays the same."""
     expiry_validate(until)
     share.extend(until)
+
+
+def share_presence_record(*, share: Share, found: bool) -> str:
+    """Record what a HEAD of the share's object found; "missing", "restored" or "".
+
+    The flag is set by a conditional UPDATE, so of a click and a check run that find the
+    object gone at the same moment only one flags it and tells the owner.
+    """
+    now = timezone.now()
+    if found:
+        restored = Share.objects.filter(pk=share.pk, missing_since__isnull=False).update(
+            object_checked_at=now, missing_since=None
+        )
+        if not restored:
+            Share.objects.filter(pk=share.pk).update(object_checked_at=now)
+        share.missing_since = None
+        if restored:
+            logger.info("share %s: object is back", share.pk)
+        return "restored" if restored else ""
+    with transaction.atomic():  # the flag and the owner's email stand or fall together
+        flagged = Share.objects.filter(pk=share.pk, missing_since__isnull=True).update(
+            object_checked_at=now, missing_since=now
+        )
+        if not flagged:
+            Share.objects.filter(pk=share.pk).update(object_checked_at=now)
+            return ""
+        logger.warning("share %s: s3://%s/%s is missing", share.pk, share.bucket, share.key)
+        mail.owner_notify(share=share, kind=DeliveryKind.MISSING)
+    share.missing_since = now
+    return "missing"

@@ -1,4 +1,4 @@
-"""The admin's forms: one add form for both sources, the change form, the extend form.
+"""The admin's forms: one add form for both sources, the change, extend and send-link forms.
 
 Creating a share has a side effect (an upload, a HEAD on S3), so the add form calls the
 service while it validates: that is the only moment an error such as "no such object" can
@@ -13,7 +13,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from sharelinks import services
+from sharelinks import shares
+from sharelinks.mail import recipients_clean
 from sharelinks.models import Share
 
 # Where a service error belongs on the add form, by its code; the rest go on the form.
@@ -87,10 +88,10 @@ class ShareAddForm(forms.ModelForm):
         upload = data.get("upload")
         if upload:
             common["filename"] = common["filename"] or upload.name
-            return services.share_create_from_upload(
+            return shares.share_create_from_upload(
                 content=upload, content_type=upload.content_type or "", **common
             )
-        return services.share_create(key=data["key"], bucket=data.get("bucket") or None, **common)
+        return shares.share_create(key=data["key"], bucket=data.get("bucket") or None, **common)
 
     def _add_service_error(self, err: ValidationError) -> None:
         if hasattr(err, "error_dict"):
@@ -112,12 +113,12 @@ class ShareChangeForm(forms.ModelForm):
         fields = ["filename", "expires_at", "max_downloads", "note", "owner"]
 
     def clean_filename(self) -> str:
-        return services.filename_clean(self.cleaned_data["filename"])
+        return shares.filename_clean(self.cleaned_data["filename"])
 
     def clean_expires_at(self):
         expires_at = self.cleaned_data["expires_at"]
         if "expires_at" in self.changed_data:
-            services.expiry_validate(expires_at)
+            shares.expiry_validate(expires_at)
         return expires_at
 
 
@@ -129,3 +130,40 @@ class ShareExtendForm(forms.Form):
         widget=widgets.AdminSplitDateTime,
         help_text=_("The links stay the same; they work until this moment."),
     )
+
+
+class RecipientsField(forms.CharField):
+    """Email addresses separated by commas or lines; every bad one is a form error."""
+
+    widget = forms.Textarea(attrs={"rows": 2, "cols": 60})
+
+    def clean(self, value: str) -> list[str]:
+        value = super().clean(value)
+        return recipients_clean(value) if value else []
+
+
+def recipients_field(required: bool) -> RecipientsField:
+    return RecipientsField(
+        label=_("Email the link to"),
+        required=required,
+        help_text=_(
+            "One or more addresses, separated by commas, semicolons or new lines; "
+            "“Name <address>” as mail programs copy it is fine."
+        ),
+    )
+
+
+def message_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("Message"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text=_("Goes into the email, above the link."),
+    )
+
+
+class SendLinkForm(forms.Form):
+    """The "Send link…" page: who gets the link, and what the email says."""
+
+    recipients = recipients_field(required=True)
+    message = message_field()

@@ -1,4 +1,4 @@
-"""sharelinks.cloudfront: signed URLs that CloudFront accepts, checked with the public key."""
+"""sharelinks.aws.cloudfront: signed URLs that CloudFront accepts, checked with the public key."""
 
 import base64
 from datetime import UTC, datetime, timedelta
@@ -10,7 +10,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
-from sharelinks import cloudfront
+from sharelinks.aws import cloudfront
 from tests.credentials import cloudfront_key, cloudfront_pem
 from tests.factories import ShareFactory
 

@@ -7,23 +7,22 @@ lets one task send and the other find nothing to do.
 """
 
 import logging
-import re
 import smtplib
-import time
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from celery.exceptions import SoftTimeLimitExceeded
-from django.contrib.auth.models import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sharelinks import emails, retry
 from sharelinks.conf import app_settings
+from sharelinks.mail import messages, retry
+from sharelinks.mail.dispatch import deliveries_dispatch, deliveries_publish
+from sharelinks.mail.recipients import recipients_clean
 from sharelinks.models import (
     Click,
     Delivery,
@@ -45,55 +44,6 @@ LAPSED_ERROR = "outcome unknown: the worker stopped while sending"
 # Errors that pass: the network, the mail server, or a send that ran into the task's soft
 # time limit (a slow server today is not a broken address).
 PASSING_ERRORS = (smtplib.SMTPException, OSError, SoftTimeLimitExceeded)
-# After a failed publish this process stops trying for a while and leaves new rows to the
-# sweeper: a broker that drops packets instead of refusing would otherwise cost every click
-# the full connection timeout. Monotonic seconds; 0 means "try".
-BROKER_BACKOFF = 10.0
-_broker_down_until = 0.0
-# One recipient: `Name <address>` (the name may be quoted, as mail programs copy it) or a
-# bare address; anything between recipients (commas, semicolons, spaces, lines) separates.
-_RECIPIENT = re.compile(r'(?:"[^"]*"\s*|[^,;<>\s"][^,;<>"]*?\s*)?<([^<>]+)>|([^\s,;<>]+)')
-
-
-def recipients_clean(recipients: str | Iterable[str]) -> list[str]:
-    """Addresses from a list or from text separated by commas, semicolons or lines.
-
-    `Name <address>` is accepted as mail programs copy it, and the name dropped. Every bad
-    address is named in one ValidationError, so staff fix them all at once and no task is
-    ever queued for an address that cannot work.
-    """
-    if isinstance(recipients, str):
-        recipients = [recipients]
-    recipients = [
-        match.group(1) or match.group(2)
-        for text in recipients
-        for match in _RECIPIENT.finditer(text)
-    ]
-    addresses: list[str] = []
-    invalid: list[str] = []
-    for raw in recipients:
-        address = BaseUserManager.normalize_email(raw.strip())
-        if not address or address in addresses:
-            continue
-        try:
-            validate_email(address)
-        except ValidationError:
-            invalid.append(raw.strip())
-        else:
-            addresses.append(address)
-    if invalid:
-        raise ValidationError(
-            _("Not a valid email address: %(addresses)s"),
-            code="invalid_recipient",
-            params={"addresses": ", ".join(invalid)},
-        )
-    if len(addresses) > app_settings.MAX_RECIPIENTS:
-        raise ValidationError(
-            _("Send to at most %(limit)d addresses at once."),
-            code="too_many_recipients",
-            params={"limit": app_settings.MAX_RECIPIENTS},
-        )
-    return addresses
 
 
 def share_send_link(
@@ -179,46 +129,6 @@ def _owner_queue(share: Share, kind: DeliveryKind, click: Click | None = None) -
     return row
 
 
-def deliveries_dispatch(ids: list[int], *, on_unqueued: Callable[[], None] | None = None) -> None:
-    """Publish one send task per row once the current transaction commits.
-
-    Robust: whatever the publish raises is logged, never re-raised into a request whose
-    change (a counted click, a saved share) has already been committed.
-    """
-    if ids:
-        transaction.on_commit(lambda: deliveries_publish(ids, on_unqueued=on_unqueued), robust=True)
-
-
-def deliveries_publish(ids: list[int], *, on_unqueued: Callable[[], None] | None = None) -> bool:
-    """Publish now; never raises, and a broker failure leaves the rows to the sweeper.
-
-    The publish is one attempt with short socket timeouts (see CELERY_BROKER_* in settings):
-    a click or a staff request must not wait on a broker that is down. Without a broker
-    (eager mode) the send runs here; its errors are on the row and in the log, and must not
-    turn a click that was already counted into a 500.
-    """
-    global _broker_down_until
-    from sharelinks import tasks  # tasks import this module
-
-    eager = tasks.delivery_send.app.conf.task_always_eager
-    try:
-        if not eager and time.monotonic() < _broker_down_until:
-            raise ConnectionError("the broker failed moments ago; not trying again yet")
-        for pk in ids:
-            tasks.delivery_send.apply_async((pk,), retry=False)
-    except Exception as err:  # kombu, redis and socket errors alike: the row is the record
-        if eager:
-            logger.exception("emails %s: sending without a broker failed", ids)
-            return False
-        _broker_down_until = max(_broker_down_until, time.monotonic() + BROKER_BACKOFF)
-        logger.warning("emails %s stay pending for the sweeper: broker unavailable: %s", ids, err)
-        if on_unqueued is not None:
-            on_unqueued()
-        return False
-    _broker_down_until = 0.0
-    return True
-
-
 def delivery_send(*, delivery_id: int) -> float | None:
     """Claim one row and send it; return seconds until a retry, or None when done.
 
@@ -238,7 +148,7 @@ def delivery_send(*, delivery_id: int) -> float | None:
         pk=delivery_id
     )
     try:
-        emails.message_for(delivery).send()
+        messages.message_for(delivery).send()
     except PASSING_ERRORS as err:
         return _send_failed(delivery, err)
     except Exception as err:  # a bug or a misconfiguration: retrying cannot help

@@ -12,7 +12,8 @@ from django.core.mail.backends.locmem import EmailBackend
 from django.db.models import F
 from django.utils import timezone
 
-from sharelinks import outbox, retry, tasks
+from sharelinks import tasks
+from sharelinks.mail import outbox, retry
 from sharelinks.models import Delivery, DeliveryKind, DeliveryStatus, NotifyDownloads, Share
 from tests.brokers import UNREACHABLE, broker, silent_server
 from tests.factories import ShareFactory, UserFactory
@@ -33,7 +34,7 @@ class FlakyBackend(EmailBackend):
 
 @pytest.fixture
 def flaky(settings):
-    settings.EMAIL_BACKEND = "tests.test_outbox.FlakyBackend"
+    settings.EMAIL_BACKEND = "tests.mail.test_outbox.FlakyBackend"
     FlakyBackend.failures = []
     return FlakyBackend.failures
 
@@ -308,7 +309,7 @@ def test_the_sweeper_publishes_an_overdue_row_once_per_sweep_interval(monkeypatc
 
 
 def test_a_soft_time_limit_during_smtp_is_retried_not_failed_for_good(settings):
-    settings.EMAIL_BACKEND = "tests.test_outbox.SoftLimitBackend"
+    settings.EMAIL_BACKEND = "tests.mail.test_outbox.SoftLimitBackend"
     row = link_row()
     assert outbox.delivery_send(delivery_id=row.pk) is not None
     row.refresh_from_db()

@@ -23,7 +23,8 @@ from django.contrib.messages import get_messages
 from django.db import connection, transaction
 from django.utils import timezone
 
-from sharelinks import outbox, tasks
+from sharelinks import tasks
+from sharelinks.mail import outbox
 from sharelinks.models import Delivery, DeliveryKind, DeliveryStatus, NotifyDownloads, Share
 from tests.brokers import UNREACHABLE, broker
 from tests.conftest import BASE_URL, TEST_BUCKET

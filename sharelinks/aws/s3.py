@@ -1,0 +1,171 @@
+"""S3 itself: presigned GET URLs capped by the credentials' life, HEADs, uploads, buckets."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import IO
+from urllib.parse import unquote, urlsplit
+
+from botocore.credentials import ReadOnlyCredentials
+from botocore.exceptions import ClientError
+from django.conf import settings
+from django.core.files import File
+from storages.backends.s3 import S3Storage
+
+from sharelinks.aws.client import (
+    StorageError,
+    StorageUnavailable,
+    _last_signer,
+    _reaching,
+    get_client,
+)
+from sharelinks.conf import app_settings
+from sharelinks.disposition import content_disposition
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    """What a HEAD tells about an object."""
+
+    size: int
+    content_type: str
+
+
+def _url_lifetime(requested: int, expiry: datetime | None) -> int:
+    """requested seconds, cut to the credentials' remaining life less the safety margin.
+
+    botocore refreshes credentials with under 10 minutes left before handing them out (and
+    raises if that fails), far more than margin + minimum, so a short remaining life here
+    means the refresh brought no better credentials: the click waits (503) and is not counted.
+    """
+    if expiry is None:
+        return requested  # long-lived, or the source states no expiry: the short TTL alone
+    usable = int((expiry - datetime.now(UTC)).total_seconds()) - app_settings.CREDENTIALS_MARGIN
+    if usable < app_settings.URL_TTL_MIN:
+        raise StorageUnavailable(
+            f"the AWS credentials expire at {expiry:%Y-%m-%d %H:%M:%S %Z}, too soon to sign with, "
+            "and no fresher ones could be had"
+        )
+    return min(requested, usable)
+
+
+def _signed_with(url: str, frozen: ReadOnlyCredentials) -> bool:
+    # A plain split: parse_qs would cost a twentieth of the whole presign.
+    params = dict(part.partition("=")[::2] for part in urlsplit(url).query.split("&"))
+    token = params.get("X-Amz-Security-Token")
+    return (
+        unquote(params.get("X-Amz-Credential", "")).split("/", 1)[0] == frozen.access_key
+        and (None if token is None else unquote(token)) == frozen.token
+    )
+
+
+def _sign(client, params: dict, lifetime: int) -> str:
+    # Presigning is offline: any failure here is the credentials'.
+    with _reaching("signing", operation="GetObject"):
+        return client.generate_presigned_url("get_object", Params=params, ExpiresIn=lifetime)
+
+
+def presigned_get_url(
+    *, bucket: str, key: str, filename: str, content_type: str, expires_in: int
+) -> str:
+    """A SigV4 GET URL for the object, saved under filename, valid expires_in seconds at most.
+
+    The lifetime is capped at the signing credentials' remaining life (less
+    SHARELINKS_CREDENTIALS_MARGIN): a URL never claims to outlive its own signature.
+    The client signs first -- botocore refreshes due credentials as it does so -- and
+    the set it signed with is read afterwards without another refresh: reading before
+    signing would refresh twice for credentials that live less than botocore's
+    15-minute advisory window (a 900 s AssumeRole), and each refresh is an STS call.
+    """
+    params = {
+        "Bucket": bucket,
+        "Key": key,
+        "ResponseContentDisposition": content_disposition(filename),
+    }
+    if content_type:
+        params["ResponseContentType"] = content_type
+    client = get_client()
+    lifetime = expires_in
+    for _ in range(3):
+        url = _sign(client, params, lifetime)
+        signer, expiry = _last_signer()
+        if not _signed_with(url, signer):
+            continue  # another thread refreshed between signing and reading: sign again
+        usable = _url_lifetime(expires_in, expiry)  # raises when too little life is left
+        if lifetime <= usable:
+            return url
+        lifetime = usable
+    raise StorageUnavailable(f"could not sign s3://{bucket}/{key} with checked credentials")
+
+
+def object_head(*, bucket: str, key: str) -> ObjectInfo | None:
+    """Size and type of the object, or None when it does not exist."""
+    try:
+        with _reaching(f"HEAD s3://{bucket}/{key}", operation="HeadObject"):
+            response = get_client().head_object(Bucket=bucket, Key=key)
+    except ClientError as err:
+        status = err.response["ResponseMetadata"]["HTTPStatusCode"]
+        if status == 404:
+            return None
+        if status == 403:
+            raise StorageError(
+                f"s3://{bucket}/{key}: access denied (the object may not exist and the "
+                "credentials lack s3:ListBucket, or they lack s3:GetObject)"
+            ) from err
+        raise StorageError(f"s3://{bucket}/{key}: S3 answered {status}") from err
+    return ObjectInfo(
+        size=response["ContentLength"],
+        content_type=response.get("ContentType") or "",
+    )
+
+
+def _upload_storage(bucket: str) -> S3Storage:
+    # Uploads are rare admin actions, so django-storages' own per-thread client is fine;
+    # only the click path needs the shared client above.
+    return S3Storage(
+        bucket_name=bucket,
+        region_name=settings.AWS_S3_REGION_NAME,
+        endpoint_url=settings.AWS_S3_ENDPOINT_URL,
+        addressing_style=settings.AWS_S3_ADDRESSING_STYLE,
+        signature_version="s3v4",
+        file_overwrite=False,
+        default_acl=None,
+    )
+
+
+def object_upload(*, bucket: str, key: str, content: IO[bytes], content_type: str) -> str:
+    """Store content under key (multipart when large) and return the key actually used."""
+    upload = File(content, name=key)
+    upload.content_type = content_type  # django-storages sends it as Content-Type
+    try:
+        with _reaching(f"upload to s3://{bucket}/{key}"):
+            return _upload_storage(bucket).save(key, upload)
+    except ClientError as err:
+        status = err.response["ResponseMetadata"]["HTTPStatusCode"]
+        raise StorageError(f"upload to s3://{bucket}/{key} refused: S3 answered {status}") from err
+
+
+def bucket_status(bucket: str) -> tuple[int, str | None]:
+    """The HTTP status a HEAD of the bucket gets (200, 404, 403) and the region S3 names.
+
+    Amazon S3 names the bucket's region in every answer (x-amz-bucket-region), even a 403:
+    URLs signed for another region are refused, so the doctor compares it with the client's.
+    Raises StorageUnavailable when S3 cannot be reached or there are no credentials.
+    """
+    try:
+        with _reaching(f"HEAD bucket {bucket!r}", operation="HeadBucket"):
+            response = get_client().head_bucket(Bucket=bucket)
+    except ClientError as err:
+        response = err.response
+    metadata = response["ResponseMetadata"]
+    return metadata["HTTPStatusCode"], metadata.get("HTTPHeaders", {}).get("x-amz-bucket-region")
+
+
+def bucket_create(bucket: str) -> None:
+    """Create the bucket if it is missing (local emulators and tests only)."""
+    client = get_client()
+    try:
+        client.head_bucket(Bucket=bucket)
+    except ClientError as err:
+        if err.response["ResponseMetadata"]["HTTPStatusCode"] != 404:
+            raise
+        client.create_bucket(Bucket=bucket)

@@ -1,0 +1,25 @@
+"""Email: the outbox (rows written with their cause), the messages, retries and the broker hand-off.
+
+Callers use these names; the modules behind them are this package's own business.
+"""
+
+from sharelinks.mail.dispatch import deliveries_dispatch, deliveries_publish
+from sharelinks.mail.outbox import (
+    deliveries_sweep,
+    delivery_send,
+    download_notify,
+    owner_notify,
+    share_send_link,
+)
+from sharelinks.mail.recipients import recipients_clean
+
+__all__ = [
+    "deliveries_dispatch",
+    "deliveries_publish",
+    "deliveries_sweep",
+    "delivery_send",
+    "download_notify",
+    "owner_notify",
+    "recipients_clean",
+    "share_send_link",
+]

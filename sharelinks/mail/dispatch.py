@@ -1,0 +1,58 @@
+"""The broker hand-off: publish one send task per outbox row once the caller commits."""
+
+import logging
+import time
+from collections.abc import Callable
+
+from celery import current_app
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+SEND_TASK = "sharelinks.tasks.delivery_send"
+# After a failed publish this process stops trying for a while and leaves new rows to the
+# sweeper: a broker that drops packets instead of refusing would otherwise cost every click
+# the full connection timeout. Monotonic seconds; 0 means "try".
+BROKER_BACKOFF = 10.0
+_broker_down_until = 0.0
+
+
+def deliveries_dispatch(ids: list[int], *, on_unqueued: Callable[[], None] | None = None) -> None:
+    """Publish one send task per row once the current transaction commits.
+
+    Robust: whatever the publish raises is logged, never re-raised into a request whose
+    change (a counted click, a saved share) has already been committed.
+    """
+    if ids:
+        transaction.on_commit(lambda: deliveries_publish(ids, on_unqueued=on_unqueued), robust=True)
+
+
+def deliveries_publish(ids: list[int], *, on_unqueued: Callable[[], None] | None = None) -> bool:
+    """Publish now; never raises, and a broker failure leaves the rows to the sweeper.
+
+    The publish is one attempt with short socket timeouts (see CELERY_BROKER_* in settings):
+    a click or a staff request must not wait on a broker that is down. Without a broker
+    (eager mode) the send runs here; its errors are on the row and in the log, and must not
+    turn a click that was already counted into a 500.
+    """
+    global _broker_down_until
+    # Looked up by name in the registry, not imported: tasks (an entry point) call the mail
+    # services, and the services must not import their callers back.
+    task = current_app.tasks[SEND_TASK]
+    eager = task.app.conf.task_always_eager
+    try:
+        if not eager and time.monotonic() < _broker_down_until:
+            raise ConnectionError("the broker failed moments ago; not trying again yet")
+        for pk in ids:
+            task.apply_async((pk,), retry=False)
+    except Exception as err:  # kombu, redis and socket errors alike: the row is the record
+        if eager:
+            logger.exception("emails %s: sending without a broker failed", ids)
+            return False
+        _broker_down_until = max(_broker_down_until, time.monotonic() + BROKER_BACKOFF)
+        logger.warning("emails %s stay pending for the sweeper: broker unavailable: %s", ids, err)
+        if on_unqueued is not None:
+            on_unqueued()
+        return False
+    _broker_down_until = 0.0
+    return True
