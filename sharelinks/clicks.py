@@ -1,10 +1,10 @@
-"""Answering a click: look the code up, check the share, count the download, sign a URL.
+"""Answering a click: find the share, record a page view, count a download, sign a URL.
 
 The rules of DESIGN.md's "click, step by step" live here; the view only turns a
-ClickResult into a response.
+ClickResult into a response. A page view (GET, HEAD, a scanner, a prefetch) never counts
+and never signs: only the landing page's button (or a direct link) spends a download.
 """
 
-import ipaddress
 import logging
 from dataclasses import dataclass
 
@@ -16,44 +16,45 @@ from django.utils import timezone
 from sharelinks import aws, mail, shares, signing
 from sharelinks.conf import app_settings
 from sharelinks.models import Click, ClickOutcome, Share, ShareStatus
+from sharelinks.visitors import Visitor
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class ClickResult:
-    """What the click view needs to answer: a status, the share if known, a URL if active."""
+    """What the view needs to answer: a status, the share if known, a URL if signed."""
 
     status: ShareStatus | None  # None: no share has this code
     share: Share | None = None
     url: str = ""
     unavailable: bool = False
-    missing: bool = False  # the broken-share check found no object: 410 "no longer available"
+    missing: bool = False  # no object in storage: 410 "no longer available"
+    click: Click | None = None  # the counted download's row (its id goes into the receipt)
+    resumed: bool = False
 
 
-_REFUSALS = {
+REFUSALS = {
     ShareStatus.EXPIRED: ClickOutcome.EXPIRED,
     ShareStatus.REVOKED: ClickOutcome.REVOKED,
     ShareStatus.EXHAUSTED: ClickOutcome.EXHAUSTED,
 }
 
 
-def client_network(ip: str | None) -> str | None:
-    """The client's address truncated to /24 (IPv4) or /48 (IPv6), or None if unparsable."""
-    text = (ip or "").strip()
-    # Some proxies append the port: "203.0.113.5:443", "[2001:db8::1]:443".
-    if text.startswith("[") and "]" in text:
-        text = text[1 : text.index("]")]
-    elif text.count(":") == 1:
-        text = text.partition(":")[0]
-    try:
-        address = ipaddress.ip_address(text)
-    except ValueError:
-        return None
-    if address.version == 6 and address.ipv4_mapped:
-        address = address.ipv4_mapped
-    prefix = 24 if address.version == 4 else 48
-    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False).network_address)
+def share_find(code: str) -> Share | None:
+    """The share with this code (and its owner, whom every page names), or None."""
+    return Share.objects.select_related("owner").filter(code=code).first()
+
+
+def click_record(*, share: Share, outcome: ClickOutcome, visitor: Visitor) -> Click:
+    """One row of the click log."""
+    return Click.objects.create(
+        share=share,
+        outcome=outcome,
+        client_ip=visitor.network,
+        user_agent=visitor.user_agent,
+        scanner=visitor.scanner,
+    )
 
 
 def _object_present(share: Share) -> bool:
@@ -61,8 +62,7 @@ def _object_present(share: Share) -> bool:
 
     A redirect to a deleted object would show the recipient S3's XML NoSuchKey page; a HEAD
     first turns that into the "no longer available" page (and flags the share for its
-    owner), and a file put back works again at once. Only a found object is remembered, so
-    a deletion shows within the cache time and most clicks pay no S3 round trip.
+    owner), and a file put back works again at once. Only a found object is remembered.
     Raises aws.StorageUnavailable (a 503, uncounted).
     """
     if not app_settings.VERIFY_OBJECT_ON_CLICK:
@@ -87,21 +87,12 @@ def _object_present(share: Share) -> bool:
     return True
 
 
-def _fresh_url(share: Share) -> str | None:
-    """A URL signed now for the share's object, or None when the object is gone."""
-    if not _object_present(share):
-        return None
-    return signing.download_url(
-        bucket=share.bucket,
-        key=share.key,
-        filename=share.filename,
-        content_type=share.content_type,
-        expires_in=app_settings.URL_TTL,
-    )
+def click_look(*, share: Share, now=None) -> ClickResult:
+    """What a page view (GET, HEAD) shows, without counting, signing or writing.
 
-
-def _head_result(share: Share, status: ShareStatus) -> ClickResult:
-    """What a GET would get, without counting or signing: HEAD and GET must agree."""
+    HEAD and GET agree: an active share whose object is gone is "missing" for both.
+    """
+    status = share.status_at(now or timezone.now())
     if status != ShareStatus.ACTIVE:
         return ClickResult(status=status, share=share)
     try:
@@ -111,55 +102,83 @@ def _head_result(share: Share, status: ShareStatus) -> ClickResult:
     return ClickResult(status=status, share=share, missing=not present)
 
 
-def click_resolve(
-    *, code: str, client_ip: str | None, user_agent: str, count: bool = True
-) -> ClickResult:
-    """Look a code up, and for a GET count the download and presign a fresh URL.
+def _signed(share: Share, visitor: Visitor) -> ClickResult | str:
+    """A fresh URL for the share's object, or the refusal that a missing object or an
+    unreachable storage makes (recorded, uncounted)."""
+    status = ShareStatus.ACTIVE
+    try:
+        if not _object_present(share):
+            click_record(share=share, outcome=ClickOutcome.MISSING, visitor=visitor)
+            return ClickResult(status=status, share=share, missing=True)
+        return signing.download_url(
+            bucket=share.bucket,
+            key=share.key,
+            filename=share.filename,
+            content_type=share.content_type,
+            expires_in=app_settings.URL_TTL,
+        )
+    except aws.StorageUnavailable as err:
+        logger.error("share %s: cannot presign: %s", share.pk, err)
+        click_record(share=share, outcome=ClickOutcome.UNAVAILABLE, visitor=visitor)
+        return ClickResult(status=status, share=share, unavailable=True)
+
+
+def click_download(*, share: Share, visitor: Visitor) -> ClickResult:
+    """Count one download and presign a fresh URL, or say why not (recorded, uncounted).
 
     The count is one conditional UPDATE whose WHERE clause repeats the active test, so
     concurrent clicks can never pass max_downloads: the database serialises the updates and
-    each sees the count left by the one before. A HEAD (count=False) only reports.
+    each sees the count left by the one before. The click row and the owner's email row
+    are written in the same transaction: all three stand or fall together.
     """
-    share = Share.objects.select_related("owner").filter(code=code).first()
-    if share is None:
-        return ClickResult(status=None)
     now = timezone.now()
     status = share.status_at(now)
-    if not count:
-        return _head_result(share, status)
-    click = {
-        "client_ip": client_network(client_ip),
-        "user_agent": user_agent[: app_settings.USER_AGENT_MAX_LENGTH],
-    }
     if status != ShareStatus.ACTIVE:
-        Click.objects.create(share=share, outcome=_REFUSALS[status], **click)
+        click_record(share=share, outcome=REFUSALS[status], visitor=visitor)
         return ClickResult(status=status, share=share)
-    try:
-        url = _fresh_url(share)
-    except aws.StorageUnavailable as err:
-        logger.error("share %s: cannot presign: %s", share.pk, err)
-        Click.objects.create(share=share, outcome=ClickOutcome.UNAVAILABLE, **click)
-        return ClickResult(status=status, share=share, unavailable=True)
-    if url is None:
-        Click.objects.create(share=share, outcome=ClickOutcome.MISSING, **click)
-        return ClickResult(status=status, share=share, missing=True)
+    url = _signed(share, visitor)
+    if isinstance(url, ClickResult):
+        return url
     with transaction.atomic():
         counted = (
             Share.objects.filter(pk=share.pk)
             .active(now)
-            .update(download_count=F("download_count") + 1)
+            .update(download_count=F("download_count") + 1, last_download_at=now)
         )
         if counted:
-            row = Click.objects.create(share=share, outcome=ClickOutcome.REDIRECTED, **click)
+            row = click_record(share=share, outcome=ClickOutcome.REDIRECTED, visitor=visitor)
             # Only a row and an on-commit publish: the owner's email never slows the click.
             mail.download_notify(share=share, click=row, first=share.download_count == 0)
     if counted:
         share.download_count += 1
-        return ClickResult(status=ShareStatus.ACTIVE, share=share, url=url)
+        share.last_download_at = now
+        return ClickResult(status=ShareStatus.ACTIVE, share=share, url=url, click=row)
     # Another click took the last download (or staff revoked) between lookup and UPDATE.
     share.refresh_from_db()
     status = share.status_at(now)
     if status == ShareStatus.ACTIVE:
         status = ShareStatus.EXHAUSTED
-    Click.objects.create(share=share, outcome=_REFUSALS[status], **click)
+    click_record(share=share, outcome=REFUSALS[status], visitor=visitor)
     return ClickResult(status=status, share=share)
+
+
+def resumable(share: Share, now=None) -> bool:
+    """Whether a receipt may still fetch the file: not withdrawn, not expired (used up is fine)."""
+    return share.status_at(now or timezone.now()) in (ShareStatus.ACTIVE, ShareStatus.EXHAUSTED)
+
+
+def click_resume(*, share: Share, visitor: Visitor) -> ClickResult:
+    """A fresh URL for a browser that holds a receipt of a counted download: nothing counted.
+
+    The presigned URL lives seconds, so a browser's own "Resume" of a broken multi-gigabyte
+    download is refused by S3; clicking the link again must not spend another download.
+    """
+    status = share.status_at(timezone.now())
+    if not resumable(share):
+        click_record(share=share, outcome=REFUSALS[status], visitor=visitor)
+        return ClickResult(status=status, share=share)
+    url = _signed(share, visitor)
+    if isinstance(url, ClickResult):
+        return url
+    row = click_record(share=share, outcome=ClickOutcome.RESUMED, visitor=visitor)
+    return ClickResult(status=status, share=share, url=url, click=row, resumed=True)

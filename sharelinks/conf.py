@@ -55,6 +55,18 @@ DEFAULTS: dict[str, Any] = {
     # seconds, so most clicks make no S3 request.
     "VERIFY_OBJECT_ON_CLICK": True,
     "VERIFY_OBJECT_CACHE": 300,
+    # How long the landing page's Download button keeps working (its signed form token):
+    # a page left open longer shows itself again with a fresh token, spending nothing.
+    "FORM_TOKEN_AGE": 1800,
+    # How long after a counted download the same browser may fetch the file again without
+    # spending another download (a big download that broke off): the receipt cookie's life.
+    "RESUME_WINDOW": 86400,
+    # Wrong share passwords: per share and client network within the window before 429;
+    # past the share-wide count, each network may try once per PASSWORD_SLOWDOWN seconds.
+    "PASSWORD_FAILURES_PER_NETWORK": 5,
+    "PASSWORD_FAILURES_PER_SHARE": 50,
+    "PASSWORD_FAILURE_WINDOW": 900,
+    "PASSWORD_SLOWDOWN": 30,
     # Longest user agent kept on a click row; the rest is cut, never rejected.
     "USER_AGENT_MAX_LENGTH": 256,
     # -- email and background work (sharelinks.mail, sharelinks.maintenance) --

@@ -21,11 +21,11 @@ RECIPIENT_HEADERS = {
     "Cache-Control": "no-store, private",
     "Referrer-Policy": "no-referrer",
     "X-Robots-Tag": "noindex, nofollow",
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; "
-        "form-action 'none'; frame-ancestors 'none'"
-    ),
 }
+RECIPIENT_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'none'"
+)
 HEALTH_PATH = "/healthz"
 
 
@@ -44,6 +44,9 @@ class RecipientHeadersMiddleware:
         if request.path_info.startswith(LINK_PREFIX):
             for header, value in RECIPIENT_HEADERS.items():
                 response[header] = value
+            # The landing page sets its own policy: its form posts to itself and its
+            # download redirects to the storage's origin. Every other answer gets this one.
+            response.setdefault("Content-Security-Policy", RECIPIENT_CSP)
         return response
 
 

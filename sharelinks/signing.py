@@ -1,5 +1,7 @@
 """Who signs the URL a click is redirected to: S3 presigning (default) or CloudFront."""
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
@@ -42,3 +44,29 @@ def cloudfront_key_problem() -> str:
     except ImproperlyConfigured as err:
         return str(err)
     return ""
+
+
+_origins: dict[tuple, str] = {}
+
+
+def download_origin(bucket: str) -> str:
+    """The origin (scheme://host[:port]) that download URLs for this bucket lead to.
+
+    The landing page's Content-Security-Policy names it in form-action: Chromium applies
+    form-action to the redirect after a form's POST, so 'self' alone would block the
+    download. Learnt from one signed URL per bucket and configuration (signing is offline);
+    "" when nothing can be signed right now (the download would answer 503 anyway).
+    """
+    settings_key = (bucket, app_settings.SIGNER, app_settings.CLOUDFRONT_DOMAIN,
+                    settings.AWS_S3_ENDPOINT_URL, settings.AWS_S3_ADDRESSING_STYLE,
+                    settings.AWS_S3_REGION_NAME)  # fmt: skip
+    if settings_key not in _origins:
+        try:
+            url = download_url(
+                bucket=bucket, key="origin", filename="origin", content_type="", expires_in=1
+            )
+        except aws.StorageUnavailable:
+            return ""
+        parts = urlsplit(url)
+        _origins[settings_key] = f"{parts.scheme}://{parts.netloc}"
+    return _origins[settings_key]

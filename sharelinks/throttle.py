@@ -1,4 +1,6 @@
-"""Slows down code guessing: too many unknown codes from one network get 429 for a while.
+"""Throttles: unknown-code guessing (in the cache), and failure counters in the database.
+
+Slows down code guessing: too many unknown codes from one network get 429 for a while.
 
 128-bit codes cannot be guessed anyway; the limit keeps scanners from filling logs with
 noise, and answers them cheaply. Codes that name a share always go through (see
@@ -7,9 +9,16 @@ network (the same /24 or /48 the click log keeps), in the cache, so it spans all
 processes when the cache is Redis.
 """
 
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
 from django.core.cache import cache
+from django.db import transaction
+from django.db.models import F
 
 from sharelinks.conf import app_settings
+from sharelinks.models import ThrottleCounter
 
 
 def _key(network: str | None) -> str:
@@ -34,3 +43,59 @@ def count_in_window(key: str, window: int) -> None:
         cache.incr(key)
     except ValueError:  # expired between add and incr
         cache.add(key, 1, timeout=window)
+
+
+# -- counters in the database, for throttles that guard a secret ---------------------------
+
+
+@dataclass(frozen=True)
+class Failures:
+    """Failures under one key within the current window, and when the last one was."""
+
+    count: int
+    last_at: datetime | None
+    window_ends: datetime | None
+
+    def retry_after(self, now: datetime) -> int:
+        """Whole seconds until the window ends (at least 1)."""
+        if self.window_ends is None:
+            return 1
+        return max(1, math.ceil((self.window_ends - now).total_seconds()))
+
+
+def failures_get(key: str, *, window: int, now: datetime) -> Failures:
+    """The failures counted under key in a window that has not ended yet (one indexed read)."""
+    row = ThrottleCounter.objects.filter(key=key).values_list(
+        "failures", "last_failure_at", "window_start"
+    )
+    found = row.first()
+    if found is None:
+        return Failures(0, None, None)
+    count, last_at, start = found
+    ends = start + timedelta(seconds=window)
+    if ends <= now:
+        return Failures(0, None, None)
+    return Failures(count, last_at, ends)
+
+
+def failure_record(key: str, *, window: int, now: datetime) -> None:
+    """Count one failure under key; a window that has ended starts again from this one."""
+    start_over = now - timedelta(seconds=window)
+    with transaction.atomic():
+        row, created = ThrottleCounter.objects.select_for_update().get_or_create(
+            key=key, defaults={"window_start": now, "failures": 1, "last_failure_at": now}
+        )
+        if created:
+            return
+        if row.window_start <= start_over:
+            row.window_start, row.failures = now, 1
+        else:
+            row.failures = F("failures") + 1
+        row.last_failure_at = now
+        row.save(update_fields=["window_start", "failures", "last_failure_at"])
+
+
+def counters_purge(*, older_than: timedelta, now: datetime) -> int:
+    """Delete counters whose window started before now - older_than; returns how many."""
+    deleted, _ = ThrottleCounter.objects.filter(window_start__lt=now - older_than).delete()
+    return deleted

@@ -1,96 +1,135 @@
-"""The click view, GET /s/<code>, and the recipient pages it answers with."""
+"""The short link, /s/<code>: the landing page on GET, the download on its button's POST.
+
+GET and HEAD never count and never sign: mail scanners and link previewers fetch every
+link before the person does. The download is the landing page's POST, which must bring
+back the token the page signed for this link (no cookie or JavaScript needed), answered
+with 303 to a freshly presigned URL. Shares marked "direct download" keep a counted 302 on
+GET for scripts. The rules live in sharelinks.clicks; this module maps them to answers.
+"""
 
 import logging
 
 from django.db import DatabaseError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
-from django.views.decorators.http import require_http_methods
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.views.decorators.csrf import csrf_exempt
 
-from sharelinks.clicks import ClickResult, click_resolve, client_network
+from sharelinks import clicks, pages, passwords, tokens
 from sharelinks.codes import code_is_wellformed
 from sharelinks.conf import app_settings
-from sharelinks.models import ClickOutcome, ShareStatus
+from sharelinks.models import ClickOutcome, Share, ShareStatus
 from sharelinks.throttle import guess_record, guesses_exceeded
+from sharelinks.visitors import Visitor, is_prefetch, visitor_from
 
 logger = logging.getLogger(__name__)
 
-RETRY_AFTER_UNAVAILABLE = 30
+METHODS = ["GET", "HEAD", "POST"]
 
 
-def client_ip(request: HttpRequest) -> str | None:
-    """The client's address, trusting X-Forwarded-For only as far as PROXY_COUNT says."""
-    proxies = app_settings.PROXY_COUNT
-    if proxies:
-        forwarded = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-        forwarded = [hop for hop in forwarded if hop]
-        if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR")
+class HttpResponseSeeOther(HttpResponseRedirect):
+    """303: the answer to the form's POST is fetched with GET, never posted again."""
+
+    status_code = 303
 
 
-def _page(request: HttpRequest, template: str, http_status: int, **context) -> HttpResponse:
-    return render(request, f"sharelinks/{template}", context, status=http_status)
-
-
-def _gone(request: HttpRequest, result: ClickResult) -> HttpResponse:
-    share = result.share
-    since = {
-        ShareStatus.EXPIRED: share.expires_at,
-        ShareStatus.REVOKED: share.revoked_at,
-        ShareStatus.EXHAUSTED: share.clicks.filter(outcome=ClickOutcome.REDIRECTED)
-        .values_list("at", flat=True)
-        .first(),
-    }[result.status]
-    return _page(request, "gone.html", 410, share=share, status=result.status, since=since)
-
-
-def _unknown(request: HttpRequest, network: str | None) -> HttpResponse:
+def _unknown(request: HttpRequest, visitor: Visitor) -> HttpResponse:
     """A code that names no share: 404, or 429 once this network has guessed too often.
 
     Only unknown codes are refused: a scanner sharing a network (or a load balancer's
     address) with a recipient must never lock the recipient out of a real link.
     """
-    if guesses_exceeded(network):
-        response = _page(request, "too_many.html", 429)
-        response["Retry-After"] = str(app_settings.GUESS_WINDOW)
-        return response
-    guess_record(network)
-    return _page(request, "not_found.html", 404)
+    if guesses_exceeded(visitor.network):
+        return pages.too_many(request, pages.guess_window())
+    guess_record(visitor.network)
+    return pages.unknown(request)
 
 
-@require_http_methods(["GET", "HEAD"])
-def share_download(request: HttpRequest, code: str) -> HttpResponse:
-    """Answer a click: 302 to a fresh presigned URL, or a page that says why not.
+def _answer(request: HttpRequest, result: clicks.ClickResult) -> HttpResponse:
+    """The redirect of a signed result, else the page that says why not."""
+    if result.unavailable:
+        return pages.unavailable(request)
+    if (result.status != ShareStatus.ACTIVE and not result.resumed) or result.missing:
+        return pages.gone(request, result)
+    response = HttpResponseSeeOther(result.url) if request.method == "POST" else None
+    response = response or HttpResponseRedirect(result.url)
+    if result.click is not None and not result.resumed:
+        response.set_cookie(
+            tokens.RECEIPT_COOKIE, tokens.receipt_make(result.share.code, result.click.pk),
+            max_age=app_settings.RESUME_WINDOW, path=result.share.path,
+            secure=request.is_secure(), httponly=True, samesite="Lax",
+        )  # fmt: skip
+    return response
 
-    HEAD gets the status a GET would, counts nothing and carries no Location: link
-    previewers and mail scanners send HEAD, and a signed URL handed to them would be a
-    download the limit never counted.
-    """
-    address = client_ip(request)
-    network = client_network(address)
-    if not code_is_wellformed(code):
-        return _unknown(request, network)
-    try:
-        result = click_resolve(
-            code=code,
-            client_ip=address,
-            user_agent=request.META.get("HTTP_USER_AGENT", ""),
-            count=request.method == "GET",
+
+def _look(request: HttpRequest, share: Share, visitor: Visitor, receipt: int | None):
+    """GET and HEAD: the page a person would see; a GET leaves a "viewed" row."""
+    result = clicks.click_look(share=share)
+    resume = receipt is not None and clicks.resumable(share)
+    if result.unavailable:
+        return pages.unavailable(request)
+    if (result.status != ShareStatus.ACTIVE and not resume) or result.missing:
+        if request.method == "GET":
+            outcome = ClickOutcome.MISSING if result.missing else clicks.REFUSALS[result.status]
+            clicks.click_record(share=share, outcome=outcome, visitor=visitor)
+        return pages.gone(request, result)
+    if request.method == "GET":
+        clicks.click_record(share=share, outcome=ClickOutcome.VIEWED, visitor=visitor)
+    return pages.landing(request, share, resume=resume)
+
+
+def _post(request: HttpRequest, share: Share, visitor: Visitor, receipt: int | None):
+    """The Download button: a valid token, the password if any, then count (or resume)."""
+    if not tokens.form_token_valid(share.code, request.POST.get("token", "")):
+        return _stale(request, share, visitor, receipt)
+    if receipt is not None and clicks.resumable(share):
+        return _answer(request, clicks.click_resume(share=share, visitor=visitor))
+    if share.has_password:
+        verdict = passwords.share_password_check(
+            share=share, network=visitor.network, password=request.POST.get("password", "")
         )
+        if verdict.retry_after:
+            return pages.too_many(request, verdict.retry_after, reason="password")
+        if not verdict.ok:
+            return pages.landing(request, share, status=403, wrong_password=True)
+    return _answer(request, clicks.click_download(share=share, visitor=visitor))
+
+
+def _stale(request: HttpRequest, share: Share, visitor: Visitor, receipt: int | None):
+    """A POST without this link's valid token spends nothing: the page again, fresh token."""
+    response = _look(request, share, visitor, receipt)
+    if response.status_code == 200:
+        response = pages.landing(request, share, resume=receipt is not None, stale=True)
+    return response
+
+
+def _direct(request: HttpRequest, share: Share) -> bool:
+    """A counted 302 on GET: a direct-download share without a password, not a prefetch."""
+    return (
+        share.direct_download
+        and not share.has_password
+        and request.method == "GET"
+        and not is_prefetch(request)
+    )
+
+
+@csrf_exempt  # guarded by the page's own signed token; see sharelinks.tokens
+def share_link(request: HttpRequest, code: str) -> HttpResponse:
+    """Answer GET, HEAD or POST on a short link; anything else is 405."""
+    if request.method not in METHODS:
+        return HttpResponseNotAllowed(METHODS)
+    pages.language_pick(request)
+    visitor = visitor_from(request)
+    if not code_is_wellformed(code):
+        return _unknown(request, visitor)
+    try:
+        share = clicks.share_find(code)
+        if share is None:
+            return _unknown(request, visitor)
+        receipt = tokens.receipt_click_id(code, request.COOKIES.get(tokens.RECEIPT_COOKIE))
+        if request.method == "POST":
+            return _post(request, share, visitor, receipt)
+        if _direct(request, share):
+            return _answer(request, clicks.click_download(share=share, visitor=visitor))
+        return _look(request, share, visitor, receipt)
     except DatabaseError:
         logger.exception("click failed: database unavailable")
-        result = ClickResult(status=None, unavailable=True)
-    if result.unavailable:
-        response = _page(request, "unavailable.html", 503)
-        response["Retry-After"] = str(RETRY_AFTER_UNAVAILABLE)
-        return response
-    if result.status is None:
-        return _unknown(request, network)
-    if result.status != ShareStatus.ACTIVE:
-        return _gone(request, result)
-    if result.missing:
-        return _page(request, "missing.html", 410, share=result.share)
-    if request.method == "HEAD":
-        return HttpResponse(status=302)
-    return HttpResponseRedirect(result.url)
+        return pages.unavailable(request)

@@ -1,8 +1,9 @@
-"""The share record and its click log."""
+"""The share: one object behind one stable short link, and the terms it is shared on."""
 
 from datetime import datetime
 
 from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -18,6 +19,14 @@ class ShareStatus(models.TextChoices):
     EXPIRED = "expired", _("Expired")
     REVOKED = "revoked", _("Revoked")
     EXHAUSTED = "exhausted", _("Download limit reached")
+
+
+def _default_language() -> str:
+    return settings.LANGUAGE_CODE.split("-")[0]
+
+
+def _default_time_zone() -> str:
+    return settings.TIME_ZONE
 
 
 class ShareQuerySet(models.QuerySet):
@@ -90,6 +99,34 @@ class Share(models.Model):
     note = models.TextField(
         _("note"), blank=True, help_text=_("For staff only; recipients never see it.")
     )
+    message = models.TextField(
+        _("message to recipients"),
+        blank=True,
+        help_text=_("Shown on the download page and carried by the link emails."),
+    )
+    # Scanners in mail systems fetch every link with a GET before the person does: only the
+    # landing page's button (a POST) spends a download, unless staff choose a direct link.
+    direct_download = models.BooleanField(
+        _("direct download"),
+        default=False,
+        help_text=_(
+            "The link downloads at once, without the page and its button (for scripts). "
+            "Mail scanners that open links may then use up its downloads."
+        ),
+    )
+    password = models.CharField(_("password"), max_length=128, blank=True, editable=False)
+    language = models.CharField(
+        _("language of the emails"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default=_default_language,
+    )
+    # The zone of the staff member who made the share: every time a recipient sees (pages,
+    # emails) is shown in it, with the zone named, so page and email agree.
+    time_zone = models.CharField(_("time zone"), max_length=64, default=_default_time_zone)
+    last_download_at = models.DateTimeField(
+        _("last download"), null=True, blank=True, editable=False
+    )
     notify_downloads = models.CharField(
         _("tell me about downloads"),
         max_length=8,
@@ -136,9 +173,20 @@ class Share(models.Model):
         return self.status_at(timezone.now())
 
     @property
+    def has_password(self) -> bool:
+        return bool(self.password)
+
+    @property
     def path(self) -> str:
         """The short link's path; the absolute link is shares.share_url()."""
         return f"{LINK_PREFIX}{self.code}"
+
+    def set_password(self, raw: str) -> None:
+        """Store a hash of raw ("" removes the password); the text itself is never kept."""
+        self.password = make_password(raw) if raw else ""
+
+    def check_password(self, raw: str) -> bool:
+        return bool(self.password) and check_password(raw, self.password)
 
     def revoke(self, when: datetime) -> None:
         """Withdraw the share from that moment; clicks then answer 410."""
@@ -154,120 +202,3 @@ class Share(models.Model):
         """Move the expiry; the link stays the same."""
         self.expires_at = until
         self.save(update_fields=["expires_at"])
-
-
-class ClickOutcome(models.TextChoices):
-    """What one access to a share got."""
-
-    REDIRECTED = "redirected", _("Redirected to the file")
-    EXPIRED = "expired", _("Refused: expired")
-    REVOKED = "revoked", _("Refused: revoked")
-    EXHAUSTED = "exhausted", _("Refused: download limit reached")
-    UNAVAILABLE = "unavailable", _("Failed: storage unavailable")
-    MISSING = "missing", _("Refused: file missing from storage")
-
-
-class Click(models.Model):
-    """One access to a share, kept for the owner's click log (IPs truncated on purpose)."""
-
-    share = models.ForeignKey(
-        Share, verbose_name=_("share"), on_delete=models.CASCADE, related_name="clicks"
-    )
-    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
-    outcome = models.CharField(_("outcome"), max_length=16, choices=ClickOutcome.choices)
-    client_ip = models.GenericIPAddressField(
-        _("client network"),
-        null=True,
-        blank=True,
-        help_text=_("Truncated to /24 (IPv4) or /48 (IPv6): enough to tell offices apart."),
-    )
-    user_agent = models.CharField(_("user agent"), max_length=256, blank=True)
-
-    class Meta:
-        verbose_name = _("click")
-        verbose_name_plural = _("clicks")
-        ordering = ["-at"]
-        indexes = [models.Index(fields=["share", "-at"], name="click_share_recent")]
-
-    def __str__(self) -> str:
-        return f"{self.get_outcome_display()} at {self.at:%Y-%m-%d %H:%M}"
-
-
-class DeliveryKind(models.TextChoices):
-    """Why an email is sent, and so to whom and from which templates."""
-
-    LINK = "link", _("Link to a recipient")
-    FIRST_DOWNLOAD = "first_download", _("First download, to the owner")
-    DOWNLOAD = "download", _("Download, to the owner")
-    EXPIRY_REMINDER = "expiry_reminder", _("Expiry reminder, to the owner")
-    MISSING = "missing", _("File missing, to the owner")
-
-
-# Kinds that may happen at most once per share: the unique constraint below makes "once"
-# a fact of the database, so racing clicks or sweeps cannot send two.
-ONCE_PER_SHARE = [DeliveryKind.FIRST_DOWNLOAD, DeliveryKind.EXPIRY_REMINDER, DeliveryKind.MISSING]
-
-
-class DeliveryStatus(models.TextChoices):
-    """Where one email is in the outbox."""
-
-    PENDING = "pending", _("Pending")
-    SENDING = "sending", _("Sending")
-    SENT = "sent", _("Sent")
-    FAILED = "failed", _("Failed")
-
-
-class Delivery(models.Model):
-    """One email in the outbox: written with the change that causes it, sent by a task."""
-
-    share = models.ForeignKey(
-        Share, verbose_name=_("share"), on_delete=models.CASCADE, related_name="deliveries"
-    )
-    kind = models.CharField(_("kind"), max_length=16, choices=DeliveryKind.choices)
-    recipient = models.EmailField(_("recipient"))
-    message = models.TextField(_("message"), blank=True)
-    sender = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("sent by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    click = models.ForeignKey(
-        Click, verbose_name=_("click"), on_delete=models.SET_NULL, null=True, blank=True
-    )
-    status = models.CharField(
-        _("status"),
-        max_length=8,
-        choices=DeliveryStatus.choices,
-        default=DeliveryStatus.PENDING,
-    )
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    last_error = models.TextField(_("last error"), blank=True)
-    created_at = models.DateTimeField(_("queued"), default=timezone.now)
-    # When the next attempt is due; the sweeper takes pending rows well past it.
-    due_at = models.DateTimeField(_("due"), default=timezone.now)
-    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
-    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("email")
-        verbose_name_plural = _("emails")
-        ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "due_at"], name="delivery_status_due")]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["share", "recipient"],
-                condition=Q(kind=DeliveryKind.LINK),
-                name="delivery_link_once_per_recipient",
-            ),
-            models.UniqueConstraint(
-                fields=["share", "kind"],
-                condition=Q(kind__in=ONCE_PER_SHARE),
-                name="delivery_once_per_share",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} to {self.recipient}"

@@ -1,0 +1,51 @@
+"""The click log: every page view, download and refusal of a share, kept for its owner."""
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from sharelinks.models.shares import Share
+
+
+class ClickOutcome(models.TextChoices):
+    """What one access to a share got."""
+
+    VIEWED = "viewed", _("Page viewed (not counted)")
+    REDIRECTED = "redirected", _("Downloaded")
+    RESUMED = "resumed", _("Download resumed (not counted)")
+    EXPIRED = "expired", _("Refused: expired")
+    REVOKED = "revoked", _("Refused: revoked")
+    EXHAUSTED = "exhausted", _("Refused: download limit reached")
+    UNAVAILABLE = "unavailable", _("Failed: storage unavailable")
+    MISSING = "missing", _("Refused: file missing from storage")
+
+
+class Click(models.Model):
+    """One access to a share, kept for the owner's click log (IPs truncated on purpose)."""
+
+    share = models.ForeignKey(
+        Share, verbose_name=_("share"), on_delete=models.CASCADE, related_name="clicks"
+    )
+    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=ClickOutcome.choices)
+    client_ip = models.GenericIPAddressField(
+        _("client network"),
+        null=True,
+        blank=True,
+        help_text=_("Truncated to /24 (IPv4) or /48 (IPv6): enough to tell offices apart."),
+    )
+    user_agent = models.CharField(_("user agent"), max_length=256, blank=True)
+    scanner = models.BooleanField(
+        _("scanner"),
+        default=False,
+        help_text=_("The user agent is a known mail scanner or link previewer."),
+    )
+
+    class Meta:
+        verbose_name = _("click")
+        verbose_name_plural = _("clicks")
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["share", "-at"], name="click_share_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.get_outcome_display()} at {self.at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,90 @@
+"""The email outbox's rows: one per email, written with the change that causes it."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from sharelinks.models.clicks import Click
+from sharelinks.models.shares import Share
+
+
+class DeliveryKind(models.TextChoices):
+    """Why an email is sent, and so to whom and from which templates."""
+
+    LINK = "link", _("Link to a recipient")
+    FIRST_DOWNLOAD = "first_download", _("First download, to the owner")
+    DOWNLOAD = "download", _("Download, to the owner")
+    EXPIRY_REMINDER = "expiry_reminder", _("Expiry reminder, to the owner")
+    MISSING = "missing", _("File missing, to the owner")
+
+
+# Kinds that may happen at most once per share: the unique constraint below makes "once"
+# a fact of the database, so racing clicks or sweeps cannot send two.
+ONCE_PER_SHARE = [DeliveryKind.FIRST_DOWNLOAD, DeliveryKind.EXPIRY_REMINDER, DeliveryKind.MISSING]
+
+
+class DeliveryStatus(models.TextChoices):
+    """Where one email is in the outbox."""
+
+    PENDING = "pending", _("Pending")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class Delivery(models.Model):
+    """One email in the outbox: written with the change that causes it, sent by a task."""
+
+    share = models.ForeignKey(
+        Share, verbose_name=_("share"), on_delete=models.CASCADE, related_name="deliveries"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=DeliveryKind.choices)
+    recipient = models.EmailField(_("recipient"))
+    message = models.TextField(_("message"), blank=True)
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sent by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    click = models.ForeignKey(
+        Click, verbose_name=_("click"), on_delete=models.SET_NULL, null=True, blank=True
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=8,
+        choices=DeliveryStatus.choices,
+        default=DeliveryStatus.PENDING,
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("queued"), default=timezone.now)
+    # When the next attempt is due; the sweeper takes pending rows well past it.
+    due_at = models.DateTimeField(_("due"), default=timezone.now)
+    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("email")
+        verbose_name_plural = _("emails")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "due_at"], name="delivery_status_due")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["share", "recipient"],
+                condition=Q(kind=DeliveryKind.LINK),
+                name="delivery_link_once_per_recipient",
+            ),
+            models.UniqueConstraint(
+                fields=["share", "kind"],
+                condition=Q(kind__in=ONCE_PER_SHARE),
+                name="delivery_once_per_share",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {self.recipient}"

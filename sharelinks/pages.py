@@ -1,0 +1,98 @@
+"""The recipient's pages: landing, password, gone, unknown, too many, unavailable.
+
+Each page is rendered in the recipient's language (Accept-Language, or the page's own
+switch, ?lang=ja) and carries the link's strict headers. Only the landing page may submit
+a form: its Content-Security-Policy allows the page itself and the storage origin the
+download's 303 leads to, and nothing else.
+"""
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import translation
+
+from sharelinks import signing, tokens
+from sharelinks.clicks import ClickResult
+from sharelinks.conf import app_settings
+from sharelinks.models import Share, ShareStatus
+
+RETRY_AFTER_UNAVAILABLE = 30
+# No script, no image, no font, no frame, no base: inline style, and (landing page only) a
+# form that posts to the page itself and is redirected to the storage's origin.
+CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; "
+    "form-action {form_action}; frame-ancestors 'none'"
+)
+
+
+def language_pick(request: HttpRequest) -> str:
+    """The page's language: ?lang= when it names one of LANGUAGES, else what the middleware
+    chose from Accept-Language; activated for the rest of the request."""
+    wanted = request.GET.get("lang", "")
+    if wanted in dict(settings.LANGUAGES):
+        translation.activate(wanted)
+        request.LANGUAGE_CODE = wanted
+    return translation.get_language()
+
+
+def _render(request: HttpRequest, template: str, status: int, **context) -> HttpResponse:
+    language = translation.get_language()
+    context["languages"] = [(code, name) for code, name in settings.LANGUAGES if code != language]
+    response = render(request, f"sharelinks/{template}", context, status=status)
+    response["Content-Language"] = language
+    response["Vary"] = "Accept-Language"
+    return response
+
+
+def landing(
+    request: HttpRequest, share: Share, *, status: int = 200, resume: bool = False, **notes
+) -> HttpResponse:
+    """The page of an active share: what, from whom, until when, and the Download button."""
+    left = None
+    if share.max_downloads is not None:
+        left = max(0, share.max_downloads - share.download_count)
+    response = _render(
+        request, "landing.html", status, share=share, downloads_left=left, resume=resume,
+        token=tokens.form_token(share.code), language=translation.get_language(), **notes,
+    )  # fmt: skip
+    origin = signing.download_origin(share.bucket)
+    response["Content-Security-Policy"] = CSP.format(form_action=f"'self' {origin}".strip())
+    return response
+
+
+def gone(request: HttpRequest, result: ClickResult) -> HttpResponse:
+    """410, saying which way the link ended and since when."""
+    share = result.share
+    if result.missing:
+        return _render(request, "missing.html", 410, share=share)
+    since = {
+        ShareStatus.EXPIRED: share.expires_at,
+        ShareStatus.REVOKED: share.revoked_at,
+        ShareStatus.EXHAUSTED: share.last_download_at,
+    }[result.status]
+    return _render(request, "gone.html", 410, share=share, status=result.status, since=since)
+
+
+def unknown(request: HttpRequest) -> HttpResponse:
+    """404: no share answers to this code (it may be mistyped or cut off)."""
+    return _render(request, "not_found.html", 404)
+
+
+def too_many(request: HttpRequest, retry_after: int, *, reason: str = "guesses") -> HttpResponse:
+    """429 with Retry-After: too many unknown codes, or wrong passwords, from one network."""
+    minutes = max(1, -(-retry_after // 60))
+    response = _render(request, "too_many.html", 429, reason=reason, minutes=minutes)
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+def unavailable(request: HttpRequest) -> HttpResponse:
+    """503 with Retry-After: the database or the signing credentials are unavailable."""
+    response = _render(request, "unavailable.html", 503)
+    response["Retry-After"] = str(RETRY_AFTER_UNAVAILABLE)
+    return response
+
+
+def guess_window() -> int:
+    """How long a network that guessed too often waits (the Retry-After of its 429)."""
+    return app_settings.GUESS_WINDOW
