@@ -7,6 +7,7 @@ and never signs: only the landing page's button (or a direct link) spends a down
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.core.cache import cache
 from django.db import transaction
@@ -46,10 +47,13 @@ def share_find(code: str) -> Share | None:
     return Share.objects.select_related("owner").filter(code=code).first()
 
 
-def click_record(*, share: Share, outcome: ClickOutcome, visitor: Visitor) -> Click:
+def click_record(
+    *, share: Share, outcome: ClickOutcome, visitor: Visitor, at: datetime | None = None
+) -> Click:
     """One row of the click log."""
     return Click.objects.create(
         share=share,
+        at=at or timezone.now(),
         outcome=outcome,
         client_ip=visitor.network,
         user_agent=visitor.user_agent,
@@ -146,7 +150,9 @@ def click_download(*, share: Share, visitor: Visitor) -> ClickResult:
             .update(download_count=F("download_count") + 1, last_download_at=now)
         )
         if counted:
-            row = click_record(share=share, outcome=ClickOutcome.REDIRECTED, visitor=visitor)
+            row = click_record(
+                share=share, outcome=ClickOutcome.REDIRECTED, visitor=visitor, at=now
+            )
             # Only a row and an on-commit publish: the owner's email never slows the click.
             mail.download_notify(share=share, click=row, first=share.download_count == 0)
     if counted:

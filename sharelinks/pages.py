@@ -35,10 +35,10 @@ def language_pick(request: HttpRequest) -> str:
     return translation.get_language()
 
 
-def _render(request: HttpRequest, template: str, status: int, **context) -> HttpResponse:
+def _render(request: HttpRequest, template: str, http_status: int, **context) -> HttpResponse:
     language = translation.get_language()
     context["languages"] = [(code, name) for code, name in settings.LANGUAGES if code != language]
-    response = render(request, f"sharelinks/{template}", context, status=status)
+    response = render(request, f"sharelinks/{template}", context, status=http_status)
     response["Content-Language"] = language
     response["Vary"] = "Accept-Language"
     return response

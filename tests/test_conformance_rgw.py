@@ -28,6 +28,7 @@ from sharelinks.disposition import content_disposition
 from sharelinks.shares import share_create, share_create_from_upload
 from tests.factories import UserFactory
 from tests.presign import verify_presigned_url
+from tests.recipient import download_over_http
 from tests.rgw.fixtures import RgwCluster
 
 pytestmark = [pytest.mark.rgw, pytest.mark.django_db(transaction=True)]
@@ -144,7 +145,7 @@ def share(assumed):
 
 def click(live_server, share) -> requests.Response:
     """What a recipient's browser gets for the short link, before following anything."""
-    return requests.get(live_server.url + share.path, allow_redirects=False, timeout=30)
+    return download_over_http(live_server.url + share.path, allow_redirects=False)
 
 
 def download(url: str) -> requests.Response:
@@ -325,7 +326,7 @@ def test_a_staff_upload_under_the_role_arrives_whole_and_downloads_intact(live_s
     )
     assert uploaded.size == len(body)
 
-    response = requests.get(live_server.url + uploaded.path, timeout=60)
+    response = download_over_http(live_server.url + uploaded.path, timeout=60)
     assert [hop.status_code for hop in response.history] == [302]
     assert response.status_code == 200
     assert response.content == body

@@ -1,6 +1,6 @@
 """End to end over real HTTP: the app on a live server, the S3 server, a real HTTP client.
 
-These follow the link as a recipient's browser does: GET the short link, follow the 302
+These follow the link as a recipient's browser does: open the page, press Download, follow the 303
 to the S3 server, and compare what arrives with what was shared.
 """
 
@@ -14,6 +14,7 @@ import requests
 
 from sharelinks.models import Click, ClickOutcome
 from tests.factories import ShareFactory
+from tests.recipient import download_over_http, page_token
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -21,8 +22,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_a_recipient_downloads_the_exact_bytes_under_the_shared_name(live_server):
     original = os.urandom(3 * 1024 * 1024 + 17)
     share = ShareFactory(filename="Résumé final.bin", body=original)
-    response = requests.get(live_server.url + share.path, timeout=30)
-    assert [r.status_code for r in response.history] == [302]
+    response = download_over_http(live_server.url + share.path)
+    assert [r.status_code for r in response.history] == [303]
     assert response.history[0].headers["Cache-Control"] == "no-store, private"
     assert response.status_code == 200
     assert response.content == original
@@ -51,12 +52,14 @@ def test_concurrent_clicks_never_exceed_the_download_limit(live_server):
     start = threading.Barrier(20)
 
     def click(_):
-        start.wait()
-        return requests.get(url, allow_redirects=False, timeout=60).status_code
+        with requests.Session() as browser:
+            token = page_token(browser.get(url, timeout=60))
+            start.wait()  # everyone presses Download at once
+            return browser.post(url, {"token": token}, allow_redirects=False, timeout=60)
 
     with ThreadPoolExecutor(max_workers=20) as pool:
-        statuses = list(pool.map(click, range(20)))
-    assert sorted(statuses) == [302] * 5 + [410] * 15
+        statuses = [response.status_code for response in pool.map(click, range(20))]
+    assert sorted(statuses) == [303] * 5 + [410] * 15
     share.refresh_from_db()
     assert share.download_count == 5
     redirected = Click.objects.filter(share=share, outcome=ClickOutcome.REDIRECTED).count()

@@ -21,7 +21,7 @@ def test_an_unexpected_error_under_s_is_still_uncacheable(client, monkeypatch):
     def boom(**kwargs):
         raise RuntimeError("unexpected")
 
-    monkeypatch.setattr("sharelinks.views.click_resolve", boom)
+    monkeypatch.setattr("sharelinks.clicks.click_look", boom)
     client.raise_request_exception = False
     response = client.get(ShareFactory(body=False).path)
     assert response.status_code == 500

@@ -19,6 +19,8 @@ from urllib.parse import unquote
 import pytest
 import requests
 
+from tests.recipient import download_over_http
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -107,8 +109,8 @@ def test_a_newcomer_logs_in_uploads_and_downloads_through_the_short_link(dev_ser
     links = set(re.findall(rf"{re.escape(base)}/s/[A-Za-z0-9_-]{{22}}", created.text))
     assert len(links) == 1, created.text[:2000]
 
-    download = requests.get(links.pop(), timeout=60)  # a recipient: no session, no cookies
-    assert [hop.status_code for hop in download.history] == [302]
+    download = download_over_http(links.pop(), timeout=60)  # a recipient: a new browser
+    assert [hop.status_code for hop in download.history] == [303]
     assert download.content == body
     disposition = download.headers["Content-Disposition"]
     assert unquote(disposition.split("filename*=UTF-8''")[1]) == "見積書 2026.pdf"

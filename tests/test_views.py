@@ -1,7 +1,13 @@
-"""The click view, GET /s/<code>: what a recipient's browser gets for every outcome."""
+"""The short link's download: what a recipient's browser gets for every outcome.
 
-from datetime import timedelta
+The landing page itself (tokens, scanners, resumption, direct links) is specified in
+tests/test_landing.py; passwords in tests/test_passwords.py; languages and times in
+tests/test_pages.py.
+"""
+
+from datetime import UTC, datetime, timedelta
 from urllib.parse import unquote
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -12,6 +18,7 @@ from django.utils import timezone
 from sharelinks.models import Click, ClickOutcome, Delivery, DeliveryKind
 from tests.factories import ShareFactory
 from tests.presign import verify_presigned_url
+from tests.recipient import download
 
 pytestmark = pytest.mark.django_db
 
@@ -19,17 +26,24 @@ KEYS = {"access_key": "AKIDLOCALTESTING", "secret_key": "local-testing-secret"}
 NO_STORE = "no-store, private"
 
 
+NO_FORM_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'none'"
+)
+
+
 def assert_recipient_headers(response):
     assert response["Cache-Control"] == NO_STORE
     assert response["Referrer-Policy"] == "no-referrer"
     assert response["X-Robots-Tag"] == "noindex, nofollow"
-    assert response["Content-Security-Policy"].startswith("default-src 'none';")
+    if response.status_code != 200:  # only the landing page has a form (test_landing.py)
+        assert response["Content-Security-Policy"] == NO_FORM_CSP
 
 
-def test_active_share_redirects_to_a_fresh_short_lived_signed_url(client):
+def test_the_download_button_redirects_to_a_fresh_short_lived_signed_url(client):
     share = ShareFactory()
-    response = client.get(share.path, REMOTE_ADDR="203.0.113.77", HTTP_USER_AGENT="Mail/1.0")
-    assert response.status_code == 302
+    response = download(client, share.path, REMOTE_ADDR="203.0.113.77", HTTP_USER_AGENT="Mail/1.0")
+    assert response.status_code == 303
     assert_recipient_headers(response)
     url = verify_presigned_url(response["Location"], **KEYS)
     assert url.expires_in == 60
@@ -37,7 +51,7 @@ def test_active_share_redirects_to_a_fresh_short_lived_signed_url(client):
     assert url.disposition == "attachment; filename=\"figures.pdf\"; filename*=UTF-8''figures.pdf"
     share.refresh_from_db()
     assert share.download_count == 1
-    click = Click.objects.get(share=share)
+    click = Click.objects.get(share=share, outcome=ClickOutcome.REDIRECTED)
     assert (click.outcome, click.client_ip, click.user_agent) == (
         ClickOutcome.REDIRECTED,
         "203.0.113.0",
@@ -48,10 +62,10 @@ def test_active_share_redirects_to_a_fresh_short_lived_signed_url(client):
 def test_each_click_gets_its_own_signature(client, settings):
     settings.SHARELINKS_URL_TTL = 5
     share = ShareFactory()
-    first = client.get(share.path)["Location"]
+    first = download(client, share.path)["Location"]
     assert verify_presigned_url(first, **KEYS).expires_in == 5
     with time_machine.travel(timezone.now() + timedelta(seconds=2)):
-        second = client.get(share.path)["Location"]
+        second = download(client, share.path)["Location"]
     assert first != second
     assert (
         verify_presigned_url(second, **KEYS).signed_at
@@ -61,16 +75,16 @@ def test_each_click_gets_its_own_signature(client, settings):
 
 def test_the_redirect_downloads_the_bytes_under_a_japanese_name(client):
     share = ShareFactory(filename="見積書 2026.pdf", body=b"estimate bytes")
-    location = client.get(share.path)["Location"]
+    location = download(client, share.path)["Location"]
     disposition = verify_presigned_url(location, **KEYS).disposition
     assert disposition == (
         "attachment; filename=\"___ 2026.pdf\"; filename*=UTF-8''"
         "%E8%A6%8B%E7%A9%8D%E6%9B%B8%202026.pdf"
     )
-    download = requests.get(location, timeout=10)
-    assert download.status_code == 200
-    assert download.content == b"estimate bytes"
-    echoed = download.headers["Content-Disposition"]
+    fetched = requests.get(location, timeout=10)
+    assert fetched.status_code == 200
+    assert fetched.content == b"estimate bytes"
+    echoed = fetched.headers["Content-Disposition"]
     assert unquote(echoed.split("filename*=UTF-8''")[1]) == "見積書 2026.pdf"
 
 
@@ -89,45 +103,58 @@ def test_unknown_wellformed_code_is_404(client):
 
 
 def test_expired_share_answers_410_and_counts_nothing(client):
-    share = ShareFactory(expires_at=timezone.now() - timedelta(hours=1))
+    share = ShareFactory(expires_at=timezone.now() - timedelta(hours=1), time_zone="Asia/Tokyo")
     response = client.get(share.path)
     assert response.status_code == 410
     assert_recipient_headers(response)
     page = response.content.decode()
     assert "This link has expired" in page
-    assert share.owner.email in page
+    until = timezone.localtime(share.expires_at, ZoneInfo("Asia/Tokyo"))
+    assert f"was available until {until:%b}. {until.day}, {until.year} {until:%H:%M} JST." in page
+    assert f'<a href="mailto:{share.owner.email}">{share.owner.email}</a>' in page
     assert "<?xml" not in page
     share.refresh_from_db()
     assert share.download_count == 0
     assert Click.objects.get(share=share).outcome == ClickOutcome.EXPIRED
 
 
-def test_revoked_share_answers_410_saying_it_was_withdrawn(client):
-    share = ShareFactory(revoked_at=timezone.now() - timedelta(minutes=5))
+def test_revoked_share_answers_410_saying_it_was_withdrawn_and_since_when(client):
+    withdrawn = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+    share = ShareFactory(revoked_at=withdrawn, time_zone="Europe/Berlin")
     response = client.get(share.path)
     assert response.status_code == 410
-    assert "This link was withdrawn" in response.content.decode()
+    page = response.content.decode()
+    assert "This link was withdrawn" in page
+    assert (
+        'The sender withdrew <span class="file">figures.pdf</span> on Dec. 2, 2026 10:00 CET.'
+        in page
+    )
     assert Click.objects.get(share=share).outcome == ClickOutcome.REVOKED
 
 
-def test_download_limit_gives_exactly_that_many_redirects(client):
-    share = ShareFactory(max_downloads=2)
-    statuses = [client.get(share.path).status_code for _ in range(3)]
-    assert statuses == [302, 302, 410]
+def test_download_limit_gives_exactly_that_many_downloads_then_says_since_when(client):
+    share = ShareFactory(max_downloads=2, time_zone="Asia/Tokyo")
+    statuses = [download(client, share.path).status_code for _ in range(2)]
+    assert statuses == [303, 303]
     share.refresh_from_db()
     assert share.download_count == 2
+    client.cookies.clear()  # another browser: no receipt of an earlier download
     response = client.get(share.path)
-    assert "This link has been used up" in response.content.decode()
+    assert response.status_code == 410
+    page = response.content.decode()
+    assert "This link has been used up" in page
+    last = timezone.localtime(share.last_download_at, ZoneInfo("Asia/Tokyo"))
+    assert f"Last download: {last:%b}. {last.day}, {last.year} {last:%H:%M} JST." in page
     outcomes = list(
         Click.objects.filter(share=share).order_by("at", "pk").values_list("outcome", flat=True)
     )
-    assert outcomes == ["redirected", "redirected", "exhausted", "exhausted"]
+    assert outcomes == ["viewed", "redirected", "viewed", "redirected", "exhausted"]
 
 
-def test_head_reports_the_status_without_counting_or_signing(client):
+def test_head_reports_the_status_without_counting_signing_or_writing(client):
     share = ShareFactory(max_downloads=1)
     response = client.head(share.path)
-    assert response.status_code == 302
+    assert response.status_code == 200
     assert "Location" not in response
     assert_recipient_headers(response)
     share.refresh_from_db()
@@ -135,13 +162,18 @@ def test_head_reports_the_status_without_counting_or_signing(client):
     assert not Click.objects.exists()
     expired = ShareFactory(expires_at=timezone.now() - timedelta(days=1))
     assert client.head(expired.path).status_code == 410
+    revoked = ShareFactory(revoked_at=timezone.now())
+    assert client.head(revoked.path).status_code == 410
     assert client.head("/s/" + "B" * 22).status_code == 404
+    assert not Click.objects.exists()  # a HEAD on a refused share writes no row either
 
 
-def test_other_methods_are_405_and_still_not_cached(client):
+@pytest.mark.parametrize("method", ["put", "delete", "patch", "options"])
+def test_other_methods_are_405_with_allow_and_still_not_cached(client, method):
     share = ShareFactory()
-    response = client.post(share.path)
+    response = getattr(client, method)(share.path)
     assert response.status_code == 405
+    assert response["Allow"] == "GET, HEAD, POST"
     assert_recipient_headers(response)
 
 
@@ -158,17 +190,17 @@ def test_too_many_unknown_codes_from_one_network_get_429_but_real_links_still_wo
     assert_recipient_headers(blocked)
     assert client.get("/s/malformed", REMOTE_ADDR="198.51.100.10").status_code == 429
     # A recipient behind the same network (or load balancer) still gets the file.
-    assert client.get(share.path, REMOTE_ADDR="198.51.100.10").status_code == 302
+    assert download(client, share.path, REMOTE_ADDR="198.51.100.10").status_code == 303
     assert client.get("/s/" + "C" * 22, REMOTE_ADDR="192.0.2.1").status_code == 404
 
 
 def test_database_failure_answers_503_with_retry_after(client, monkeypatch):
     # A real outage cannot be staged inside the test database; the service raising the
     # driver's error is what the view sees when PostgreSQL is down.
-    def database_down(**kwargs):
+    def database_down(code):
         raise DatabaseError("connection refused")
 
-    monkeypatch.setattr("sharelinks.views.click_resolve", database_down)
+    monkeypatch.setattr("sharelinks.clicks.share_find", database_down)
     response = client.get("/s/" + "D" * 22)
     assert response.status_code == 503
     assert response["Retry-After"] == "30"
@@ -178,17 +210,18 @@ def test_database_failure_answers_503_with_retry_after(client, monkeypatch):
 
 def test_client_network_is_truncated_for_ipv6_and_proxies(client, settings):
     share = ShareFactory()
-    client.get(share.path, REMOTE_ADDR="2001:db8:abcd:12::1")
+    download(client, share.path, REMOTE_ADDR="2001:db8:abcd:12::1")
     settings.SHARELINKS_PROXY_COUNT = 1
-    client.get(share.path, REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="6.6.6.6, 198.51.100.200")
+    forwarded = "6.6.6.6, 198.51.100.200"
+    download(client, share.path, REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded)
     ips = list(Click.objects.order_by("pk").values_list("client_ip", flat=True))
-    assert ips == ["2001:db8:abcd::", "198.51.100.0"]
+    assert ips == ["2001:db8:abcd::"] * 2 + ["198.51.100.0"] * 2  # the view, the download
 
 
 def test_long_user_agents_are_cut_not_refused(client):
     share = ShareFactory()
-    assert client.get(share.path, HTTP_USER_AGENT="x" * 5000).status_code == 302
-    assert len(Click.objects.get().user_agent) == 256
+    assert download(client, share.path, HTTP_USER_AGENT="x" * 5000).status_code == 303
+    assert {len(agent) for agent in Click.objects.values_list("user_agent", flat=True)} == {256}
 
 
 def test_a_deleted_object_gets_the_no_longer_available_page_not_s3_xml(client, s3_client):
@@ -210,7 +243,7 @@ def test_a_file_put_back_works_again_at_the_next_click(client, put_object):
     share = ShareFactory(missing_since=timezone.now(), body=False)
     assert client.get(share.path).status_code == 410
     put_object(share.key, b"restored")
-    assert client.get(share.path).status_code == 302
+    assert download(client, share.path).status_code == 303
     share.refresh_from_db()
     assert share.missing_since is None
 
@@ -220,10 +253,10 @@ def test_a_found_object_is_remembered_so_most_clicks_make_no_s3_request(
 ):
     settings.SHARELINKS_VERIFY_OBJECT_CACHE = 300
     share = ShareFactory()
-    assert client.get(share.path).status_code == 302
+    assert download(client, share.path).status_code == 303
     s3_client.delete_object(Bucket=share.bucket, Key=share.key)
     # Within the cache time the click does not ask S3 again (S3 itself answers the GET).
-    assert client.get(share.path).status_code == 302
+    assert download(client, share.path).status_code == 303
     with time_machine.travel(timezone.now() + timedelta(seconds=301)):
         assert client.get(share.path).status_code == 410
 
@@ -232,7 +265,7 @@ def test_the_object_check_can_be_turned_off(client, s3_client, settings):
     settings.SHARELINKS_VERIFY_OBJECT_ON_CLICK = False
     share = ShareFactory()
     s3_client.delete_object(Bucket=share.bucket, Key=share.key)
-    assert client.get(share.path).status_code == 302
+    assert download(client, share.path).status_code == 303
 
 
 def test_head_and_get_agree_for_a_deleted_but_not_yet_flagged_object(client, s3_client):
@@ -257,8 +290,8 @@ def test_a_scanner_elsewhere_cannot_lock_a_recipient_out_of_a_real_link(
     share = ShareFactory()
     for _ in range(6):
         client.get("/s/" + "G" * 22, REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=attacker)
-    response = client.get(share.path, REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=recipient)
-    assert response.status_code == 302
+    response = download(client, share.path, REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=recipient)
+    assert response.status_code == 303
 
 
 @pytest.mark.django_db(transaction=True)  # on_commit callbacks must really run
@@ -268,6 +301,6 @@ def test_a_click_never_fails_after_counting_even_if_the_owner_email_cannot_be_bu
     settings.SHARELINKS_BASE_URL = ""  # only a warning (sharelinks.W001); mail needs it
     share = ShareFactory()  # the owner hears of the first download; tasks run eagerly
     client.raise_request_exception = False
-    assert client.get(share.path).status_code == 302
+    assert download(client, share.path).status_code == 303
     share.refresh_from_db()
     assert share.download_count == 1

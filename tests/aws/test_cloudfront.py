@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from sharelinks.aws import cloudfront
 from tests.credentials import cloudfront_key, cloudfront_pem
 from tests.factories import ShareFactory
+from tests.recipient import download
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 DOMAIN = "d111111abcdef8.cloudfront.net"
@@ -102,8 +103,8 @@ def test_private_key_from_a_file_or_with_escaped_newlines(cloudfront_settings, t
 @pytest.mark.django_db
 def test_click_redirects_to_a_cloudfront_url_and_counts(client, cloudfront_settings, clock):
     share = ShareFactory()
-    response = client.get(share.path)
-    assert response.status_code == 302
+    response = download(client, share.path)
+    assert response.status_code == 303
     assert response["Location"].startswith(f"https://{DOMAIN}/{share.key}?")
     query = verify_cloudfront_url(response["Location"])
     assert int(query["Expires"]) == int(NOW.timestamp()) + 60
@@ -115,8 +116,8 @@ def test_click_redirects_to_a_cloudfront_url_and_counts(client, cloudfront_setti
 def test_share_in_another_bucket_is_presigned_by_s3(client, cloudfront_settings, s3_client):
     s3_client.create_bucket(Bucket="sharelinks-other")
     share = ShareFactory(bucket="sharelinks-other")
-    response = client.get(share.path)
-    assert response.status_code == 302
+    response = download(client, share.path)
+    assert response.status_code == 303
     assert "X-Amz-Signature=" in response["Location"]
 
 
@@ -124,7 +125,7 @@ def test_share_in_another_bucket_is_presigned_by_s3(client, cloudfront_settings,
 def test_click_with_an_unusable_key_is_503_and_not_counted(client, cloudfront_settings):
     cloudfront_settings.SHARELINKS_CLOUDFRONT_PRIVATE_KEY = "not a key"
     share = ShareFactory()
-    response = client.get(share.path)
+    response = download(client, share.path)
     assert response.status_code == 503
     assert response["Retry-After"] == "30"
     share.refresh_from_db()

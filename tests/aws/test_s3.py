@@ -10,6 +10,7 @@ from sharelinks.models import Click, ClickOutcome
 from tests.credentials import install_role_credentials, role_keys, role_metadata
 from tests.factories import ShareFactory
 from tests.presign import verify_presigned_url
+from tests.recipient import download, page_token
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -163,13 +164,15 @@ def test_click_when_credentials_cannot_be_refreshed_is_503_and_not_counted(
     client, clock, role_credentials
 ):
     share = ShareFactory()
+    token = page_token(client.get(share.path))  # the page was opened while all was well
     role_credentials("old", timedelta(seconds=20))
-    response = client.get(share.path)
+    response = client.post(share.path, {"token": token})
     assert response.status_code == 503
     assert response["Retry-After"] == "30"
     share.refresh_from_db()
     assert share.download_count == 0
-    assert Click.objects.get(share=share).outcome == ClickOutcome.UNAVAILABLE
+    outcomes = list(Click.objects.filter(share=share).order_by("pk").values_list("outcome"))
+    assert outcomes == [(ClickOutcome.VIEWED,), (ClickOutcome.UNAVAILABLE,)]
 
 
 @pytest.mark.django_db
@@ -178,8 +181,8 @@ def test_click_after_a_refresh_redirects_with_the_fresh_token(client, clock, rol
     role_credentials(
         "old", timedelta(seconds=20), refresh=lambda: role_metadata("fresh", timedelta(hours=1))
     )
-    response = client.get(share.path)
-    assert response.status_code == 302
+    response = download(client, share.path)
+    assert response.status_code == 303
     assert verify_presigned_url(response["Location"], **role_keys("fresh")).expires_in == 60
     share.refresh_from_db()
     assert share.download_count == 1

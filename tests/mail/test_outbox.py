@@ -17,6 +17,7 @@ from sharelinks.mail import outbox, retry
 from sharelinks.models import Delivery, DeliveryKind, DeliveryStatus, NotifyDownloads, Share
 from tests.brokers import UNREACHABLE, broker, silent_server
 from tests.factories import ShareFactory, UserFactory
+from tests.recipient import download
 
 pytestmark = pytest.mark.django_db
 
@@ -206,7 +207,7 @@ def test_the_owner_hears_about_downloads_as_the_share_says(
     share = ShareFactory(notify_downloads=mode, owner__email="ada@corp.example")
     for _ in range(clicks):
         with django_capture_on_commit_callbacks(execute=True):
-            assert client.get(share.path).status_code == 302
+            assert download(client, share.path).status_code == 303
     assert len(mail.outbox) == emails
     assert all(m.to == ["ada@corp.example"] for m in mail.outbox)
 
@@ -332,7 +333,7 @@ def test_without_a_broker_an_email_error_never_turns_a_counted_click_into_a_500(
     settings.SHARELINKS_BASE_URL = ""  # the email cannot be built: ImproperlyConfigured
     share = ShareFactory(notify_downloads=NotifyDownloads.EVERY, owner__email="o@corp.example")
     client.raise_request_exception = False
-    assert client.get(share.path).status_code == 302
+    assert download(client, share.path).status_code == 303
     assert Share.objects.get(pk=share.pk).download_count == 1
     assert Delivery.objects.get().status == DeliveryStatus.FAILED
 
@@ -346,6 +347,6 @@ def test_without_a_broker_a_hung_mail_server_delays_a_click_but_never_fails_it(c
     share = ShareFactory(notify_downloads=NotifyDownloads.EVERY, owner__email="o@corp.example")
     with silent_server() as port:
         settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-        response = client.get(share.path)
-    assert response.status_code == 302
+        response = download(client, share.path)
+    assert response.status_code == 303
     assert Delivery.objects.get().status == DeliveryStatus.PENDING
