@@ -74,9 +74,15 @@ def share_create(
     filename: str | None = None,
     expires_at: datetime | None = None,
     max_downloads: int | None = None,
-    note: str = "",
+    password: str = "",
+    **terms,
 ) -> Share:
-    """Share an object already in S3; it must exist (HEAD), and its size and type are kept."""
+    """Share an object already in S3; it must exist (HEAD), and its size and type are kept.
+
+    `terms` are other Share fields staff may set (note, message, direct_download, language,
+    notify_downloads). The share remembers the time zone active now -- the staff member's
+    own in the admin -- so every time a recipient sees is shown in it.
+    """
     expires_at = _expiry_or_default(expires_at)
     default = _default_bucket()
     bucket = bucket or default
@@ -109,8 +115,10 @@ def share_create(
         size=info.size,
         expires_at=expires_at,
         max_downloads=max_downloads,
-        note=note,
+        time_zone=timezone.get_current_timezone_name(),
+        **{name: value for name, value in terms.items() if value is not None},
     )
+    share.set_password(password)
     share.full_clean()
     share.save()
     logger.info("share %s created by user %s for s3://%s/%s", share.pk, owner.pk, bucket, key)
@@ -129,7 +137,7 @@ def share_create_from_upload(
     """Upload content under a server-made key (prefix/<random>/<name>) and share it.
 
     The expiry and name are checked before the upload, so bad input stores nothing;
-    `terms` are share_create's max_downloads and note.
+    `terms` are share_create's max_downloads, password and the other share fields.
     """
     expires_at = _expiry_or_default(expires_at)
     filename = filename_clean(filename)

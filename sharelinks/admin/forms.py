@@ -26,6 +26,23 @@ _ERROR_FIELDS = {
 }
 
 
+# Share fields the add form passes to the service as they are.
+TERMS = ["note", "message", "direct_download", "language", "notify_downloads"]
+
+
+def password_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("Password"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=_(
+            "Optional. Recipients type it on the download page; tell them separately, not "
+            "in the same email. Stored as a hash and never shown again."
+        ),
+    )
+
+
 class ShareAddForm(forms.ModelForm):
     """Share an uploaded file or an object already in S3: exactly one of the two."""
 
@@ -35,13 +52,18 @@ class ShareAddForm(forms.ModelForm):
         help_text=_("Stored in the bucket under a new key that nobody can guess."),
     )
 
+    share_password = password_field()
+
     # The admin sets this on the form class it makes for each request: the share's owner
     # unless a superuser picks another one.
     user: ClassVar[AbstractBaseUser | None] = None
 
     class Meta:
         model = Share
-        fields = ["bucket", "key", "filename", "expires_at", "max_downloads", "note", "owner"]
+        fields = [
+            "bucket", "key", "filename", "expires_at", "max_downloads", "note", "message",
+            "direct_download", "language", "notify_downloads", "owner",
+        ]  # fmt: skip
         help_texts = {
             "bucket": _("Leave empty for the app's own bucket."),
             "key": _("An object that is already in S3, e.g. reports/2025/q3.pdf."),
@@ -83,7 +105,9 @@ class ShareAddForm(forms.ModelForm):
             "filename": data.get("filename") or None,
             "expires_at": data.get("expires_at"),
             "max_downloads": data.get("max_downloads"),
-            "note": data.get("note", ""),
+            "password": data.get("share_password") or "",
+            **{name: data.get(name) or None for name in TERMS if name != "direct_download"},
+            "direct_download": bool(data.get("direct_download")),
         }
         upload = data.get("upload")
         if upload:
@@ -108,9 +132,32 @@ class ShareAddForm(forms.ModelForm):
 class ShareChangeForm(forms.ModelForm):
     """Edit what may change after creation; a new expiry obeys the same limits as a new share."""
 
+    new_password = password_field()
+    remove_password = forms.BooleanField(label=_("Remove the password"), required=False)
+
     class Meta:
         model = Share
-        fields = ["filename", "expires_at", "max_downloads", "note", "owner"]
+        fields = [
+            "filename", "expires_at", "max_downloads", "note", "message", "direct_download",
+            "language", "owner",
+        ]  # fmt: skip
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["new_password"].label = _("Set or replace the password")
+        if not self.instance.has_password:
+            del self.fields["remove_password"]
+
+    def clean_language(self) -> str:
+        return self.cleaned_data.get("language") or self.instance.language
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("new_password") and cleaned.get("remove_password"):
+            raise ValidationError(
+                _("Either type a new password or remove it."), code="password_both"
+            )
+        return cleaned
 
     def clean_filename(self) -> str:
         return shares.filename_clean(self.cleaned_data["filename"])
@@ -158,7 +205,7 @@ def message_field() -> forms.CharField:
         label=_("Message"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-        help_text=_("Goes into the email, above the link."),
+        help_text=_("Goes into the email, above the link; empty: the share's own message."),
     )
 
 

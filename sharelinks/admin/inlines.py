@@ -59,7 +59,7 @@ class ClickInline(RecordInline):
     """The click log, newest first; a record of what happened, so nobody edits it."""
 
     model = Click
-    fields = ["at", "outcome", "client_ip", "user_agent"]
+    fields = ["at", "outcome", "scanner", "client_ip", "user_agent"]
     readonly_fields = fields
     ordering = ["-at"]
     verbose_name_plural = _("click log")

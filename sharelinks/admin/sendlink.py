@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from sharelinks import mail
-from sharelinks.admin.forms import SendLinkForm, message_field, recipients_field
+from sharelinks.admin.forms import SendLinkForm, recipients_field
 from sharelinks.models import Share
 
 QUEUED_WARNING = _(
@@ -30,31 +30,25 @@ class SendLinkAdminMixin:
     """Adds recipients to the add form, the "Send link…" action, page and button."""
 
     def get_form(self, request: HttpRequest, obj=None, **kwargs):
-        if obj is None:  # the add form gets two fields that are not the model's
+        if obj is None:  # the add form gets a field that is not the model's
             base = kwargs.get("form", self.form)
             kwargs["form"] = type(
-                base.__name__,
-                (base,),
-                {"recipients": recipients_field(required=False), "message": message_field()},
+                base.__name__, (base,), {"recipients": recipients_field(required=False)}
             )
         return super().get_form(request, obj, **kwargs)
 
     def formfield_for_dbfield(self, db_field, request: HttpRequest, **kwargs):
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
-        if db_field.name == "notify_downloads":
+        if db_field.name in ("notify_downloads", "language"):
             field.required = False  # a form that leaves it out keeps the share's setting
         return field
 
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         share = form.instance
-        if not change and form.cleaned_data.get("notify_downloads"):
-            # The service made the share with the default; the add form may say otherwise.
-            share.notify_downloads = form.cleaned_data["notify_downloads"]
-            share.save(update_fields=["notify_downloads"])
         recipients = form.cleaned_data.get("recipients")
-        if not change and recipients:
-            self._send(request, share, recipients, form.cleaned_data.get("message", ""))
+        if not change and recipients:  # the emails carry the share's own message
+            self._send(request, share, recipients, "")
 
     def _send(self, request: HttpRequest, share: Share, recipients: list, message: str) -> None:
         """Queue the emails in this request's transaction; warn if the broker is down."""

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
 from django.utils.html import format_html
@@ -20,7 +20,7 @@ from sharelinks.admin.filters import BrokenFilter, StatusFilter
 from sharelinks.admin.forms import ShareAddForm, ShareChangeForm
 from sharelinks.admin.inlines import RECORDS_SHOWN, ClickInline, DeliveryInline
 from sharelinks.admin.sendlink import SendLinkAdminMixin
-from sharelinks.models import Share, ShareStatus
+from sharelinks.models import ClickOutcome, Share, ShareStatus
 
 admin.site.site_header = _("sharelinks")
 admin.site.site_title = _("sharelinks")
@@ -37,6 +37,7 @@ HISTORY_FIELDS = [
     "created_at",
     "revoked_at",
     "download_count",
+    "activity",
     "clicks_count",
     "missing_since",
 ]
@@ -129,19 +130,22 @@ class ShareAdmin(SendLinkAdminMixin, LifecycleActionsMixin, admin.ModelAdmin):
     def get_fieldsets(self, request: HttpRequest, obj: Share | None = None) -> list:
         if obj is None:
             owner = ["owner"] if request.user.is_superuser else []
-            sharing = ["filename", "expires_at", "max_downloads", "note", "notify_downloads"]
+            sharing = ["filename", "expires_at", "max_downloads", "share_password", "note"]
             sharing += owner
             return [
                 (_("Upload a file"), {"fields": ["upload"]}),
                 (_("… or share an object already in S3"), {"fields": ["bucket", "key"]}),
                 (_("Share"), {"fields": sharing}),
-                (_("Email the link"), {"fields": ["recipients", "message"]}),
+                (_("Recipients"), {"fields": ["message", "language", "recipients"]}),
+                (_("Link and notices"), {"fields": ["direct_download", "notify_downloads"]}),
             ]
         link = _short_link_field(request)
         sharing = [link, "status_badge", "filename", "expires_at", "max_downloads", "note"]
-        sharing.append("notify_downloads")
+        password = ["new_password", "remove_password"] if obj.has_password else ["new_password"]
         return [
             (None, {"fields": [*sharing, "owner"]}),
+            (_("Recipients"), {"fields": ["message", "language", *password]}),
+            (_("Link and notices"), {"fields": ["direct_download", "notify_downloads"]}),
             (_("Stored object"), {"fields": STORED_FIELDS}),
             (_("History"), {"fields": HISTORY_FIELDS}),
         ]
@@ -182,10 +186,31 @@ class ShareAdmin(SendLinkAdminMixin, LifecycleActionsMixin, admin.ModelAdmin):
         # since the page was loaded must not be written back with the page's old values.
         model_fields = {field.name for field in Share._meta.concrete_fields}
         changed = [name for name in form.changed_data if name in model_fields]
+        if form.cleaned_data.get("new_password") or form.cleaned_data.get("remove_password"):
+            obj.set_password(form.cleaned_data.get("new_password") or "")
+            changed.append("password")
         if changed:
             obj.save(update_fields=changed)
 
     # -- columns ---------------------------------------------------------------------
+
+    @admin.display(description=_("views and downloads"))
+    def activity(self, share: Share) -> str:
+        """Page views (never counted) apart from downloads, with scanners named apart.
+
+        From the click log, so it covers what the log still keeps (CLICK_RETENTION_DAYS).
+        """
+        counts = share.clicks.aggregate(
+            views=Count("pk", filter=Q(outcome=ClickOutcome.VIEWED)),
+            scanners=Count("pk", filter=Q(outcome=ClickOutcome.VIEWED, scanner=True)),
+            downloads=Count("pk", filter=Q(outcome=ClickOutcome.REDIRECTED)),
+            resumed=Count("pk", filter=Q(outcome=ClickOutcome.RESUMED)),
+        )
+        text = _(
+            "%(views)d page views (%(scanners)d by mail scanners or link previews), "
+            "%(downloads)d downloads, %(resumed)d resumed downloads (not counted)"
+        )
+        return text % counts
 
     @admin.display(description=_("clicks"))
     def clicks_count(self, share: Share) -> str:

@@ -13,7 +13,7 @@ from django.core.mail.utils import DNS_NAME
 from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from sharelinks import links
@@ -56,8 +56,7 @@ def context_for(delivery: Delivery) -> dict:
         "owner_email": share.owner.email,
         "link": links.share_url(share),
         "size": filesizeformat(share.size) if share.size is not None else "",
-        "expires_at": timezone.localtime(share.expires_at),
-        "message": delivery.message.strip(),
+        "message": (delivery.message or share.message).strip(),
         "click": delivery.click,
         "admin_url": _admin_url(delivery),
     }
@@ -88,8 +87,21 @@ def message_id(delivery: Delivery) -> str:
     return f"<sharelinks.delivery.{delivery.pk}.{int(delivery.created_at.timestamp())}@{domain}>"
 
 
+def language_for(delivery: Delivery) -> str:
+    """Recipients read the language staff chose for the share; owners the site's own."""
+    if delivery.kind == DeliveryKind.LINK:
+        return delivery.share.language
+    return settings.LANGUAGE_CODE
+
+
 def message_for(delivery: Delivery) -> EmailMultiAlternatives:
-    """The multipart message for one outbox row; Reply-To is the share's owner."""
+    """The multipart message for one outbox row, in its reader's language and the share's
+    time zone (so email and pages name the same moment alike); Reply-To is the owner."""
+    with translation.override(language_for(delivery)):
+        return _message(delivery)
+
+
+def _message(delivery: Delivery) -> EmailMultiAlternatives:
     context = context_for(delivery)
     template = f"sharelinks/email/{delivery.kind}"
     subject = SUBJECTS[delivery.kind] % {
