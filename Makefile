@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format bench install clean
+.PHONY: run test lint format bench install clean messages
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,3 +42,9 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles
+
+# Refresh the Japanese catalog after changing a translatable string (needs GNU gettext:
+# apt-get install gettext), translate the new entries in the .po file, then compile.
+messages: $(STAMP)
+	cd sharelinks && ../$(BIN)/python ../manage.py makemessages -l ja --no-obsolete --no-location
+	cd sharelinks && ../$(BIN)/python ../manage.py compilemessages -l ja

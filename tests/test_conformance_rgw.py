@@ -3,7 +3,7 @@
 The app runs as an operator's server would: it holds no keys of its own, only an AWS config
 profile that assumes a role for 900 seconds, so botocore's own AssumeRole provider fetches
 and refreshes the credentials that sign every click. Recipients click through a live server
-with a real HTTP client and follow the 302 to the gateway, which is the final judge of each
+with a real HTTP client and follow the 303 to the gateway, which is the final judge of each
 URL. To show what happens days later, the whole world moves forward together: the gateway's
 clock through libfaketime, the app's clock in-process with time-machine. Both must move: the
 gateway refuses header-signed calls (AssumeRole included) from a clock 15 minutes off.
@@ -170,14 +170,14 @@ class SignedClick:
 
 
 def signed_click(live_server, share, assumed: list[dict]) -> SignedClick:
-    """Click, and check the 302's URL as S3 would, against the credentials that signed it.
+    """Click, and check the 303's URL as S3 would, against the credentials that signed it.
 
     The URL must carry a session token that botocore got from AssumeRole, be signed with
     that role session's secret, and live no longer than SHARELINKS_URL_TTL nor than those
     credentials: a URL that outlives its signature would be a broken promise.
     """
     response = click(live_server, share)
-    assert response.status_code == 302, response.text[:200]
+    assert response.status_code == 303, response.text[:200]
     url = response.headers["Location"]
     token = query_of(url).get("X-Amz-Security-Token")
     assert token, "the click URL carries no session token: not signed by the role"
@@ -305,10 +305,10 @@ def test_naive_seven_day_url_dies_with_its_credentials_while_the_share_link_live
     table.append(("+31 days", download(naive).status_code, str(gone.status_code)))
 
     assert table == [
-        ("t0", 200, "302 -> 200"),
-        ("+16 min", 403, "302 -> 200"),
-        ("+13 h", 403, "302 -> 200"),
-        ("+8 days", 403, "302 -> 200"),
+        ("t0", 200, "303 -> 200"),
+        ("+16 min", 403, "303 -> 200"),
+        ("+13 h", 403, "303 -> 200"),
+        ("+8 days", 403, "303 -> 200"),
         ("+31 days", 403, "410"),
     ]
 
@@ -327,7 +327,7 @@ def test_a_staff_upload_under_the_role_arrives_whole_and_downloads_intact(live_s
     assert uploaded.size == len(body)
 
     response = download_over_http(live_server.url + uploaded.path, timeout=60)
-    assert [hop.status_code for hop in response.history] == [302]
+    assert [hop.status_code for hop in response.history] == [303]
     assert response.status_code == 200
     assert response.content == body
     assert response.headers["Content-Disposition"] == content_disposition("Übersicht 2025.bin")
