@@ -2,8 +2,10 @@
 and no error page or error report shows a secret."""
 
 import json
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -63,6 +65,15 @@ def test_production_settings_pass_check_deploy(tmp_path):
     )
     assert result.returncode == 0, result.stderr + result.stdout
     assert "System check identified no issues" in result.stdout
+
+
+def test_the_documented_production_environment_is_the_one_tested():
+    page = (Path(__file__).resolve().parent.parent / "docs" / "configuration.md").read_text()
+    example = page.split("## A production environment")[1].split("```sh")[1].split("```")[0]
+    documented = set(re.findall(r"\b([A-Z][A-Z0-9_]+)=", example))
+    only_in_production = {"EMAIL_HOST_USER", "EMAIL_HOST_PASSWORD"}  # real secrets
+    only_in_tests = {"AWS_EC2_METADATA_DISABLED", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"}
+    assert documented - only_in_production == set(PRODUCTION_ENV) - only_in_tests
 
 
 def test_the_embedded_defaults_warn_about_https_under_check_deploy(tmp_path):
@@ -252,3 +263,10 @@ def test_a_bad_host_under_debug_shows_no_password(client, settings):
     assert "DATABASE_URL" in page
     assert DATABASE_PASSWORD not in page
     assert BROKER_PASSWORD not in page
+
+
+def test_every_documented_variable_is_read_by_settings_py():
+    # A row in the reference that nothing reads would promise a setting that does nothing.
+    source = (Path(__file__).resolve().parent.parent / "project" / "settings.py").read_text()
+    unread = [s.name for s in environment.PROJECT_SETTINGS if f'ENV["{s.name}"]' not in source]
+    assert unread == []
