@@ -2,8 +2,10 @@
 
 Every value has an embedded default that runs on one machine with nothing installed
 (SQLite, a local S3-compatible server, eager Celery, console email); production sets the
-environment variables documented in the README. The app reads its own SHARELINKS_*
-values through sharelinks.conf, never from os.environ.
+variables of docs/configuration.md. What each variable accepts and its default are written
+once, in project.environment (Django's and the infrastructure's) and sharelinks.conf (the
+app's SHARELINKS_*); a bad value stops start-up with a message naming it. The app reads its
+own SHARELINKS_* values through sharelinks.conf, never from os.environ.
 """
 
 import os
@@ -12,51 +14,17 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
-from django.core.exceptions import ImproperlyConfigured
 
-from sharelinks.durations import parse_duration
+from project import environment
+from sharelinks import conf
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-DATA_DIR = Path(os.environ.get("SHARELINKS_DATA_DIR", BASE_DIR / "var"))
+BASE_DIR = environment.BASE_DIR
+ENV = environment.read()
+DATA_DIR = Path(ENV["SHARELINKS_DATA_DIR"])
 
-
-def env(name: str, default: str = "") -> str:
-    """One environment variable, stripped; empty means unset."""
-    return os.environ.get(name, default).strip()
-
-
-def env_bool(name: str, default: bool) -> bool:
-    """A yes/no variable; anything unexpected fails loudly rather than guessing."""
-    value = env(name).lower()
-    if not value:
-        return default
-    if value in {"1", "true", "yes", "on"}:
-        return True
-    if value in {"0", "false", "no", "off"}:
-        return False
-    raise ImproperlyConfigured(f"{name}={value!r}: use true or false")
-
-
-def env_int(name: str, default: int) -> int:
-    """An integer variable, named in the error when it is not one."""
-    value = env(name)
-    try:
-        return int(value) if value else default
-    except ValueError:
-        raise ImproperlyConfigured(f"{name}={value!r} is not a whole number") from None
-
-
-def env_list(name: str, default: str) -> list[str]:
-    """A comma-separated variable."""
-    return [item.strip() for item in env(name, default).split(",") if item.strip()]
-
-
-def env_duration(name: str, default: str):
-    """A duration such as 7d or 36h (see sharelinks.durations)."""
-    try:
-        return parse_duration(env(name) or default)
-    except ValueError as err:
-        raise ImproperlyConfigured(f"{name}: {err}") from None
+# Every SHARELINKS_* setting: from the environment, else its default in sharelinks.conf.
+for _setting in conf.SETTINGS:
+    globals()[f"SHARELINKS_{_setting.name}"] = ENV[f"SHARELINKS_{_setting.name}"]
 
 
 def _secret_key() -> str:
@@ -65,8 +33,8 @@ def _secret_key() -> str:
     A per-install random key keeps `make run` free of configuration without ever shipping
     a known key; several web hosts behind a load balancer must share SECRET_KEY instead.
     """
-    if env("SECRET_KEY"):
-        return env("SECRET_KEY")
+    if ENV["SECRET_KEY"]:
+        return ENV["SECRET_KEY"]
     path = DATA_DIR / "secret_key"
     if not path.exists():
         DATA_DIR.mkdir(parents=True, exist_ok=True)
@@ -76,15 +44,18 @@ def _secret_key() -> str:
     return path.read_text().strip()
 
 
-DEBUG = env_bool("DEBUG", False)
+DEBUG = ENV["DEBUG"]
 SECRET_KEY = _secret_key()
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+ALLOWED_HOSTS = list(ENV["ALLOWED_HOSTS"])
 
-SHARELINKS_BASE_URL = env("SHARELINKS_BASE_URL").rstrip("/")
-CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
-if SHARELINKS_BASE_URL:
-    _base = urlsplit(SHARELINKS_BASE_URL)
+CSRF_TRUSTED_ORIGINS = list(ENV["CSRF_TRUSTED_ORIGINS"])
+if ENV["SHARELINKS_BASE_URL"]:
+    _base = urlsplit(ENV["SHARELINKS_BASE_URL"])
     CSRF_TRUSTED_ORIGINS.append(f"{_base.scheme}://{_base.netloc}")
+
+# Error pages (DEBUG) and error reports hide secrets: every setting the tables mark secret
+# and the password in any URL, wherever it appears (DATABASE_URL, CACHES, request.META).
+DEFAULT_EXCEPTION_REPORTER_FILTER = "project.errorreports.SecretHidingFilter"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -134,11 +105,11 @@ TEMPLATES = [
 # Database: PostgreSQL in production, a SQLite file by default. Connections persist
 # (CONN_MAX_AGE) because opening a PostgreSQL connection per request costs more than the
 # whole click; health checks drop a connection the server has closed.
-DATABASE_URL = env("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'db.sqlite3'}"
+DATABASE_URL = ENV["DATABASE_URL"] or f"sqlite:///{DATA_DIR / 'db.sqlite3'}"
 DATABASES = {
     "default": dj_database_url.parse(
         DATABASE_URL,
-        conn_max_age=env_int("CONN_MAX_AGE", 600),
+        conn_max_age=ENV["CONN_MAX_AGE"],
         conn_health_checks=True,
     )
 }
@@ -159,10 +130,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-if env("CACHE_URL"):
+if ENV["CACHE_URL"]:
     CACHES["default"] = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": env("CACHE_URL"),
+        "LOCATION": ENV["CACHE_URL"],
     }
 
 # Staff passwords guard every share: repeated wrong ones lock the username for a while.
@@ -175,12 +146,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = env("LANGUAGE_CODE", "en")
+LANGUAGE_CODE = ENV["LANGUAGE_CODE"]
 # Recipients' pages follow Accept-Language (or the page's own switch); link emails use the
 # language staff pick per share; the admin follows the staff member's browser.
 LANGUAGES = [("en", "English"), ("ja", "日本語")]
 LOCALE_PATHS = [BASE_DIR / "sharelinks" / "locale"]
-TIME_ZONE = env("TIME_ZONE", "UTC")
+TIME_ZONE = ENV["TIME_ZONE"]
 USE_I18N = True
 USE_TZ = True
 
@@ -190,15 +161,15 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # Object storage. The app's one seam to AWS (sharelinks.aws) reads these; uploads go through
 # django-storages with the same values. Credentials are deliberately absent: boto3's default
 # chain finds an IAM role (and refreshes it), SSO, a profile or environment keys by itself.
-AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME")
-AWS_S3_REGION_NAME = env("AWS_S3_REGION_NAME") or env("AWS_DEFAULT_REGION") or "us-east-1"
-AWS_S3_ENDPOINT_URL = env("AWS_S3_ENDPOINT_URL") or None
-AWS_S3_ADDRESSING_STYLE = env("AWS_S3_ADDRESSING_STYLE") or None
+AWS_STORAGE_BUCKET_NAME = ENV["AWS_STORAGE_BUCKET_NAME"]
+AWS_S3_REGION_NAME = ENV["AWS_S3_REGION_NAME"] or ENV["AWS_DEFAULT_REGION"]
+AWS_S3_ENDPOINT_URL = ENV["AWS_S3_ENDPOINT_URL"]
+AWS_S3_ADDRESSING_STYLE = ENV["AWS_S3_ADDRESSING_STYLE"]
 AWS_S3_SIGNATURE_VERSION = "s3v4"
 AWS_QUERYSTRING_AUTH = True
 AWS_DEFAULT_ACL = None
 AWS_S3_FILE_OVERWRITE = False
-AWS_S3_CUSTOM_DOMAIN = env("AWS_S3_CUSTOM_DOMAIN") or None
+AWS_S3_CUSTOM_DOMAIN = ENV["AWS_S3_CUSTOM_DOMAIN"]
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -212,32 +183,13 @@ STORAGES = {
 }
 MEDIA_ROOT = DATA_DIR / "media"
 
-SHARELINKS_URL_TTL = env_int("SHARELINKS_URL_TTL", 60)
-SHARELINKS_CREDENTIALS_MARGIN = env_int("SHARELINKS_CREDENTIALS_MARGIN", 30)
-SHARELINKS_URL_TTL_MIN = env_int("SHARELINKS_URL_TTL_MIN", 5)
-# Who signs the redirect: "s3" (presigned with the server's AWS credentials) or "cloudfront"
-# (signed with a CloudFront key pair; the private key as PEM text or a file).
-SHARELINKS_SIGNER = env("SHARELINKS_SIGNER", "s3").lower()
-SHARELINKS_CLOUDFRONT_DOMAIN = env("SHARELINKS_CLOUDFRONT_DOMAIN")
-SHARELINKS_CLOUDFRONT_KEY_ID = env("SHARELINKS_CLOUDFRONT_KEY_ID")
-SHARELINKS_CLOUDFRONT_PRIVATE_KEY = env("SHARELINKS_CLOUDFRONT_PRIVATE_KEY")
-SHARELINKS_CLOUDFRONT_PRIVATE_KEY_FILE = env("SHARELINKS_CLOUDFRONT_PRIVATE_KEY_FILE")
-SHARELINKS_DEFAULT_LIFETIME = env_duration("SHARELINKS_DEFAULT_LIFETIME", "7d")
-SHARELINKS_MAX_LIFETIME = env_duration("SHARELINKS_MAX_LIFETIME", "90d")
-SHARELINKS_PROXY_COUNT = env_int("SHARELINKS_PROXY_COUNT", 0)
-SHARELINKS_SOURCE_BUCKETS = env_list("SHARELINKS_SOURCE_BUCKETS", "")
-SHARELINKS_LOGIN_FAILURE_LIMIT = env_int("SHARELINKS_LOGIN_FAILURE_LIMIT", 10)
-SHARELINKS_LOGIN_FAILURE_WINDOW = env_int("SHARELINKS_LOGIN_FAILURE_WINDOW", 900)
-SHARELINKS_VERIFY_OBJECT_ON_CLICK = env_bool("SHARELINKS_VERIFY_OBJECT_ON_CLICK", True)
-SHARELINKS_VERIFY_OBJECT_CACHE = env_int("SHARELINKS_VERIFY_OBJECT_CACHE", 300)
-
 # Celery: without a broker, tasks run in-process (eager), which is what `make run` and the
 # unit tests want; production points CELERY_BROKER_URL at Redis or RabbitMQ.
-CELERY_BROKER_URL = env("CELERY_BROKER_URL") or None
+CELERY_BROKER_URL = ENV["CELERY_BROKER_URL"]
 CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL is None
 # The queue this deployment's web processes publish to and its workers consume; give each
 # deployment (staging, production) its own name when they share one broker.
-CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", "sharelinks")
+CELERY_TASK_DEFAULT_QUEUE = ENV["CELERY_TASK_DEFAULT_QUEUE"]
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 # Late acks: a task is acknowledged when it has run, not when it starts, so a worker that
@@ -266,20 +218,15 @@ CELERY_TASK_ANNOTATIONS = {
 CELERY_LONGEST_TASK = max(
     [CELERY_TASK_TIME_LIMIT, *(limits["time_limit"] for limits in CELERY_TASK_ANNOTATIONS.values())]
 )
-# Email retries (sharelinks.mail): attempts, and the backoff that doubles from the delay
-# to the maximum (seconds), with jitter. A retry waits unacked in a worker for its
-# countdown and then runs, so the maximum plus CELERY_TASK_TIME_LIMIT (1200 + 300) stays
-# below RabbitMQ's default consumer_timeout too.
-SHARELINKS_EMAIL_MAX_ATTEMPTS = env_int("SHARELINKS_EMAIL_MAX_ATTEMPTS", 6)
-SHARELINKS_EMAIL_RETRY_DELAY = env_int("SHARELINKS_EMAIL_RETRY_DELAY", 30)
-SHARELINKS_EMAIL_RETRY_MAX = env_int("SHARELINKS_EMAIL_RETRY_MAX", 1200)
-SHARELINKS_OUTBOX_SWEEP_AFTER = env_int("SHARELINKS_OUTBOX_SWEEP_AFTER", 120)
+# Email retries (SHARELINKS_EMAIL_*) back off from the delay to the maximum. A retry waits
+# unacked in a worker for its countdown and then runs, so with the defaults the maximum plus
+# CELERY_TASK_TIME_LIMIT (1200 + 300) stays below RabbitMQ's default consumer_timeout too.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     # Redis redelivers a message not acked within this many seconds, so it must exceed the
     # longest a message stays unacked: a retry's countdown plus its run, or the longest
     # job; otherwise a second worker gets it while the first still holds it.
     "visibility_timeout": max(
-        SHARELINKS_EMAIL_RETRY_MAX + CELERY_TASK_TIME_LIMIT, CELERY_LONGEST_TASK
+        ENV["SHARELINKS_EMAIL_RETRY_MAX"] + CELERY_TASK_TIME_LIMIT, CELERY_LONGEST_TASK
     )
     + 600,
     # Publishing happens on commit of a click or a staff request: one connection attempt,
@@ -301,33 +248,29 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_IGNORE_RESULT = True
 
-# Periodic upkeep (sharelinks.maintenance).
-SHARELINKS_EXPIRY_REMINDER = env_duration("SHARELINKS_EXPIRY_REMINDER", "1d")
-SHARELINKS_CLICK_RETENTION_DAYS = env_int("SHARELINKS_CLICK_RETENTION_DAYS", 90)
-SHARELINKS_OBJECT_CHECK_BATCH = env_int("SHARELINKS_OBJECT_CHECK_BATCH", 500)
-
-EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-EMAIL_HOST = env("EMAIL_HOST", "localhost")
-EMAIL_PORT = env_int("EMAIL_PORT", 25)
-EMAIL_HOST_USER = env("EMAIL_HOST_USER")
-EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
-EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
-EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
-EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
-DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "sharelinks <noreply@localhost>")
+EMAIL_BACKEND = ENV["EMAIL_BACKEND"]
+EMAIL_HOST = ENV["EMAIL_HOST"]
+EMAIL_PORT = ENV["EMAIL_PORT"]
+EMAIL_HOST_USER = ENV["EMAIL_HOST_USER"]
+EMAIL_HOST_PASSWORD = ENV["EMAIL_HOST_PASSWORD"]
+EMAIL_USE_TLS = ENV["EMAIL_USE_TLS"]
+EMAIL_USE_SSL = ENV["EMAIL_USE_SSL"]
+EMAIL_TIMEOUT = ENV["EMAIL_TIMEOUT"]
+DEFAULT_FROM_EMAIL = ENV["DEFAULT_FROM_EMAIL"]
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-# HTTPS hardening. Off by default so the embedded setup works over plain HTTP; the README's
-# production environment turns each on, and `manage.py check --deploy` is then clean.
+# HTTPS hardening. Off by default so the embedded setup works over plain HTTP; the
+# production environment of docs/configuration.md turns each on, and
+# `manage.py check --deploy` is then clean.
 SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("SECURE_PROXY_SSL_HEADER", False) else None
+    ("HTTP_X_FORWARDED_PROTO", "https") if ENV["SECURE_PROXY_SSL_HEADER"] else None
 )
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
-SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
-SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
-SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
-CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
+SECURE_SSL_REDIRECT = ENV["SECURE_SSL_REDIRECT"]
+SECURE_HSTS_SECONDS = ENV["SECURE_HSTS_SECONDS"]
+SECURE_HSTS_INCLUDE_SUBDOMAINS = ENV["SECURE_HSTS_INCLUDE_SUBDOMAINS"]
+SECURE_HSTS_PRELOAD = ENV["SECURE_HSTS_PRELOAD"]
+SESSION_COOKIE_SECURE = ENV["SESSION_COOKIE_SECURE"]
+CSRF_COOKIE_SECURE = ENV["CSRF_COOKIE_SECURE"]
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
@@ -342,11 +285,11 @@ LOGGING = {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
-            "level": env("LOG_LEVEL", "INFO"),
+            "level": ENV["LOG_LEVEL"],
             "filters": ["redact_share_codes"],
         }
     },
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": ENV["LOG_LEVEL"]},
     "loggers": {
         # Django's own handler on "django" (DEBUG only) would print unredacted paths.
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},

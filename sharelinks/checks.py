@@ -7,8 +7,12 @@ command. Whatever needs S3, STS or the metadata service belongs to `sharelinks_d
 from django.conf import settings
 from django.core import checks
 
-from sharelinks import signing
-from sharelinks.conf import SIGV4_MAX_EXPIRES, app_settings
+from sharelinks import (
+    conf,
+    mailchecks,  # noqa: F401  (registers the email checks too)
+    signing,
+)
+from sharelinks.conf import SIGV4_MAX_EXPIRES
 
 # A presigned URL only has to last from the redirect to the first byte; an hour is already
 # generous, and a longer one is a link that works for anyone it is forwarded to.
@@ -29,11 +33,34 @@ def check_bucket(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     ]
 
 
+# Settings whose bad values had check ids of their own before every setting was checked.
+OWN_CHECK_IDS = {"URL_TTL": "sharelinks.E002", "SIGNER": "sharelinks.E006"}
+
+
+@checks.register(checks.Tags.compatibility)
+def check_setting_values(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """Every SHARELINKS_* value within its kind's range, as the environment is at start-up.
+
+    Values from a settings file or override_settings skip the environment's parsing; the
+    app would raise ImproperlyConfigured on first use, so say it here first.
+    """
+    return [
+        checks.Error(
+            message,
+            hint=f"{setting.doc} Use {setting.kind.describe()}; the default is "
+            f"{setting.shown_default()}.",
+            id="sharelinks.E009",
+        )
+        for setting in conf.SETTINGS
+        if setting.name not in OWN_CHECK_IDS and (message := conf.problem(setting.name))
+    ]
+
+
 @checks.register(checks.Tags.compatibility)
 def check_url_ttl(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     """The per-click URL must be valid SigV4 (1..604800 s) and should be short."""
-    ttl = getattr(settings, "SHARELINKS_URL_TTL", 60)
-    if not isinstance(ttl, int) or not 1 <= ttl <= SIGV4_MAX_EXPIRES:
+    ttl = conf.configured("URL_TTL")
+    if conf.problem("URL_TTL"):
         return [
             checks.Error(
                 f"SHARELINKS_URL_TTL={ttl!r} is outside 1..{SIGV4_MAX_EXPIRES} seconds.",
@@ -47,7 +74,7 @@ def check_url_ttl(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
 @checks.register(checks.Tags.compatibility)
 def check_base_url(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     """Links made outside a request (emails, createshare) need the public origin."""
-    if app_settings.BASE_URL:
+    if conf.configured("BASE_URL"):
         return []
     return [
         checks.Warning(
@@ -62,8 +89,8 @@ def check_base_url(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
 @checks.register(checks.Tags.compatibility)
 def check_url_ttl_short(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     """A valid but long per-click URL keeps working wherever it is forwarded."""
-    ttl = getattr(settings, "SHARELINKS_URL_TTL", 60)
-    if isinstance(ttl, int) and URL_TTL_WARN_ABOVE < ttl <= SIGV4_MAX_EXPIRES:
+    ttl = conf.configured("URL_TTL")
+    if not conf.problem("URL_TTL") and ttl > URL_TTL_WARN_ABOVE:
         return [
             checks.Warning(
                 f"SHARELINKS_URL_TTL={ttl} seconds is long for a URL made on each click.",
@@ -108,7 +135,10 @@ def check_querystring_auth(app_configs=None, **kwargs) -> list[checks.CheckMessa
 @checks.register(checks.Tags.security)
 def check_custom_domain(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     """django-storages builds unsigned URLs on a custom domain unless CloudFront signs them."""
-    if not getattr(settings, "AWS_S3_CUSTOM_DOMAIN", None) or app_settings.SIGNER == "cloudfront":
+    if (
+        not getattr(settings, "AWS_S3_CUSTOM_DOMAIN", None)
+        or conf.configured("SIGNER") == "cloudfront"
+    ):
         return []
     return [
         checks.Error(
@@ -124,21 +154,24 @@ def check_custom_domain(app_configs=None, **kwargs) -> list[checks.CheckMessage]
 @checks.register(checks.Tags.compatibility)
 def check_signer(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     """The signer must be known and, for CloudFront, complete and loadable."""
-    signer = app_settings.SIGNER
-    if signer not in signing.SIGNERS:
+    signer = conf.configured("SIGNER")
+    if conf.problem("SIGNER"):
         return [
             checks.Error(
                 f"SHARELINKS_SIGNER={signer!r} is not a signer.",
-                hint=f"Use one of: {', '.join(signing.SIGNERS)}.",
+                hint=f"Use one of: {', '.join(conf.BY_NAME['SIGNER'].kind.choices)}.",
                 id="sharelinks.E006",
             )
         ]
-    if signer != "cloudfront":
-        return []
+    cloudfront = [
+        f"CLOUDFRONT_{name}" for name in ("DOMAIN", "KEY_ID", "PRIVATE_KEY", "PRIVATE_KEY_FILE")
+    ]
+    if signer != "cloudfront" or any(conf.problem(name) for name in cloudfront):
+        return []  # sharelinks.E009 names a value of the wrong kind
     missing = [
         f"SHARELINKS_CLOUDFRONT_{name}"
         for name in ("DOMAIN", "KEY_ID")
-        if not getattr(app_settings, f"CLOUDFRONT_{name}")
+        if not conf.configured(f"CLOUDFRONT_{name}")
     ]
     if missing:
         return [
@@ -162,30 +195,35 @@ def check_signer(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     return []
 
 
-# Backends that keep mail on this machine: nothing to wait for, so sending in-process is fine.
-LOCAL_EMAIL_BACKENDS = {
-    f"django.core.mail.backends.{name}.EmailBackend"
-    for name in ("console", "locmem", "filebased", "dummy")
-}
-
-
 @checks.register(checks.Tags.compatibility)
-def check_mail_without_broker(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
-    """Without a broker each email is sent inside the request that caused it.
-
-    A click or a saved share then waits for the mail server, up to EMAIL_TIMEOUT per
-    email when it hangs: fine for `make run` with the console backend, not for real mail.
-    """
-    if getattr(settings, "CELERY_BROKER_URL", None):
+def check_lifetimes(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """A default lifetime beyond the maximum makes every share saved without an expiry fail."""
+    default, longest = conf.configured("DEFAULT_LIFETIME"), conf.configured("MAX_LIFETIME")
+    if conf.problem("DEFAULT_LIFETIME") or conf.problem("MAX_LIFETIME") or default <= longest:
         return []
-    if settings.EMAIL_BACKEND in LOCAL_EMAIL_BACKENDS:
+    return [
+        checks.Error(
+            f"SHARELINKS_DEFAULT_LIFETIME ({default}) is longer than SHARELINKS_MAX_LIFETIME "
+            f"({longest}).",
+            hint="Shares made without an expiry (the admin's initial value, createshare without "
+            "--expires) would be refused: lower the default or raise the maximum.",
+            id="sharelinks.E010",
+        )
+    ]
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_shared_cache(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """Limits counted in a per-process cache multiply with the number of web processes."""
+    backend = settings.CACHES["default"]["BACKEND"]
+    if not backend.endswith(("LocMemCache", "DummyCache")):
         return []
     return [
         checks.Warning(
-            f"EMAIL_BACKEND={settings.EMAIL_BACKEND!r} without CELERY_BROKER_URL: emails are "
-            "sent inside web requests.",
-            hint="Set CELERY_BROKER_URL to Redis or RabbitMQ and run a worker and beat; until "
-            "then a slow mail server holds clicks and saves for up to EMAIL_TIMEOUT per email.",
-            id="sharelinks.W004",
+            "The cache is kept inside each web process: every process counts wrong staff "
+            "passwords and guessed codes on its own.",
+            hint="Set CACHE_URL=redis://... so the sign-in lock and the guess limit hold "
+            "across processes and hosts (a single process may silence sharelinks.W006).",
+            id="sharelinks.W006",
         )
     ]

@@ -1,4 +1,10 @@
-"""The app's settings: SHARELINKS_<NAME> from Django settings over documented defaults."""
+"""The app's settings: SHARELINKS_<NAME> from Django settings over the defaults below.
+
+SETTINGS is the only place a default is written: project/settings.py reads each one from
+the environment (SHARELINKS_<NAME>), app_settings falls back to it, and
+docs/configuration.md is generated from it (`python -m project.configdoc`). A new setting
+is one entry here, then a regenerated page.
+"""
 
 from datetime import timedelta
 from typing import Any
@@ -6,106 +12,144 @@ from typing import Any
 from django.conf import settings as django_settings
 from django.core.exceptions import ImproperlyConfigured
 
-DEFAULTS: dict[str, Any] = {
-    # Absolute origin of the short links shown to staff and mailed to recipients
-    # ("https://files.example.com"); empty means "the host of the current request".
-    "BASE_URL": "",
-    # Lifetime in seconds of the URL presigned on each click. It only has to last from the
-    # redirect to the first byte, so seconds are plenty; SigV4 caps it at 604800 (7 days).
-    "URL_TTL": 60,
-    # A presigned URL must not outlive the credentials that sign it: its lifetime is cut to
-    # their remaining life less CREDENTIALS_MARGIN seconds (clock skew, the redirect, a slow
-    # first byte). When fewer than URL_TTL_MIN seconds would be left even after botocore's
-    # refresh, the click answers 503 with Retry-After and is not counted.
-    "CREDENTIALS_MARGIN": 30,
-    "URL_TTL_MIN": 5,
-    # Who signs the URL a click is redirected to: "s3" (a SigV4 presigned S3 URL, signed
-    # with the server's AWS credentials) or "cloudfront" (a CloudFront signed URL, signed
-    # with a CloudFront key pair: no AWS credentials, so no STS, in the URL at all).
-    "SIGNER": "s3",
-    # For "cloudfront": the distribution's domain (d111111abcdef8.cloudfront.net or a
-    # CNAME), the public key's id in its trusted key group, and the private key as PEM text
-    # (CLOUDFRONT_PRIVATE_KEY, e.g. from a secret store via the environment) or a file.
-    "CLOUDFRONT_DOMAIN": "",
-    "CLOUDFRONT_KEY_ID": "",
-    "CLOUDFRONT_PRIVATE_KEY": "",
-    "CLOUDFRONT_PRIVATE_KEY_FILE": "",
-    # How long a new share lives when staff do not say, and the most any share may live.
-    "DEFAULT_LIFETIME": timedelta(days=7),
-    "MAX_LIFETIME": timedelta(days=90),
-    # Buckets besides AWS_STORAGE_BUCKET_NAME whose objects staff may share by key. The
-    # server's role may read more than staff should publish: naming a bucket here is the
-    # operator's decision, not each staff member's.
-    "SOURCE_BUCKETS": (),
-    # Where uploads land in the bucket: <prefix><random>/<original name>.
-    "UPLOAD_PREFIX": "shares/",
-    # Unknown or malformed codes one network (/24, /48) may try per window before every
-    # link answers 429 for it; a person mistyping a link never gets near this.
-    "GUESS_LIMIT": 30,
-    "GUESS_WINDOW": 600,
-    # Wrong staff passwords for one username within the window before it is refused
-    # until the window has passed (sharelinks.auth).
-    "LOGIN_FAILURE_LIMIT": 10,
-    "LOGIN_FAILURE_WINDOW": 900,
-    # How many reverse proxies (load balancers) append to X-Forwarded-For in front of the
-    # app; 0 trusts only REMOTE_ADDR. The client is the entry that many places from the end.
-    "PROXY_COUNT": 0,
-    # HEAD the object before redirecting, so a deleted file gets the "no longer available"
-    # page instead of S3's XML error; a found object is remembered for VERIFY_OBJECT_CACHE
-    # seconds, so most clicks make no S3 request.
-    "VERIFY_OBJECT_ON_CLICK": True,
-    "VERIFY_OBJECT_CACHE": 300,
-    # How long the landing page's Download button keeps working (its signed form token):
-    # a page left open longer shows itself again with a fresh token, spending nothing.
-    "FORM_TOKEN_AGE": 1800,
-    # How long after a counted download the same browser may fetch the file again without
-    # spending another download (a big download that broke off): the receipt cookie's life.
-    "RESUME_WINDOW": 86400,
-    # Wrong share passwords: per share and client network within the window before 429;
-    # past the share-wide count, each network may try once per PASSWORD_SLOWDOWN seconds.
-    "PASSWORD_FAILURES_PER_NETWORK": 5,
-    "PASSWORD_FAILURES_PER_SHARE": 50,
-    "PASSWORD_FAILURE_WINDOW": 900,
-    "PASSWORD_SLOWDOWN": 30,
-    # Longest user agent kept on a click row; the rest is cut, never rejected.
-    "USER_AGENT_MAX_LENGTH": 256,
-    # -- email and background work (sharelinks.mail, sharelinks.maintenance) --
-    # How long before expiry the owner is reminded, once per share. Shares that live no
-    # longer than this are not reminded: their owner just made them.
-    "EXPIRY_REMINDER": timedelta(days=1),
-    # Click rows older than this many days are deleted, in batches of CLICK_PURGE_BATCH.
-    "CLICK_RETENTION_DAYS": 90,
-    "CLICK_PURGE_BATCH": 5000,
-    # Most addresses one "send link" may name; more looks like a mailing list, not a share.
-    "MAX_RECIPIENTS": 20,
-    # An email is tried this many times in all, the waits doubling from EMAIL_RETRY_DELAY
-    # seconds (with jitter) up to EMAIL_RETRY_MAX; then it is marked failed.
-    "EMAIL_MAX_ATTEMPTS": 6,
-    "EMAIL_RETRY_DELAY": 30,
-    "EMAIL_RETRY_MAX": 1200,
-    # The sweeper re-dispatches emails still pending this many seconds after they were due:
-    # long enough for the normal dispatch (on commit, or a retry) to have happened first.
-    "OUTBOX_SWEEP_AFTER": 120,
-    # The broken-share check HEADs at most OBJECT_CHECK_BATCH objects per run, at most
-    # OBJECT_CHECK_RATE per second, least recently checked first.
-    "OBJECT_CHECK_BATCH": 500,
-    "OBJECT_CHECK_RATE": 10.0,
-}
+from sharelinks.settingtypes import (
+    Bool,
+    Choice,
+    Duration,
+    Int,
+    Names,
+    Origin,
+    Rate,
+    Setting,
+    Str,
+    table,
+)
 
 SIGV4_MAX_EXPIRES = 604800
+DAY = 86400
+
+SETTINGS = table(
+    "Links and clicks",
+    Setting("BASE_URL", Origin(), "",
+            "Public origin of the links in emails and `createshare`; empty: the request's host."),
+    # Seconds are plenty: the URL only has to last from the redirect to the first byte.
+    Setting("URL_TTL", Int(1, SIGV4_MAX_EXPIRES, "seconds"), 60,
+            "Lifetime of the URL presigned on each click (SigV4 allows at most 7 days)."),
+    Setting("CREDENTIALS_MARGIN", Int(0, 3600, "seconds"), 30,
+            "A click's URL ends this long before the credentials that sign it expire."),
+    Setting("URL_TTL_MIN", Int(1, 3600, "seconds"), 5,
+            "Fewer usable seconds than this, even after a refresh: the click answers 503."),
+    Setting("DEFAULT_LIFETIME", Duration(), timedelta(days=7),
+            "How long a new share lives when staff do not say."),
+    Setting("MAX_LIFETIME", Duration(), timedelta(days=90),
+            "The longest any share may live."),
+    # The server's role may read more than staff should publish: naming a bucket here is
+    # the operator's decision, not each staff member's.
+    Setting("SOURCE_BUCKETS", Names(), (),
+            "Buckets besides `AWS_STORAGE_BUCKET_NAME` whose objects staff may share by key."),
+    Setting("UPLOAD_PREFIX", Str(), "shares/",
+            "Where uploads land in the bucket: `<prefix><random>/<file name>`."),
+    Setting("VERIFY_OBJECT_ON_CLICK", Bool(), True,
+            "HEAD the object before redirecting: a deleted file gets a page, not S3's XML."),
+    Setting("VERIFY_OBJECT_CACHE", Int(0, DAY, "seconds"), 300,
+            "How long a found object is remembered, so most clicks make no S3 request."),
+    Setting("USER_AGENT_MAX_LENGTH", Int(0, 256, "characters"), 256,
+            "Longest user agent kept on a click row (the column holds 256); the rest is cut."),
+    "The landing page",
+    # A page left open longer shows itself again with a fresh token, spending nothing.
+    Setting("FORM_TOKEN_AGE", Int(60, DAY, "seconds"), 1800,
+            "How long the landing page's Download button keeps working (its signed token)."),
+    # A big download that broke off: the browser's own "Resume" meets an expired URL.
+    Setting("RESUME_WINDOW", Int(0, 30 * DAY, "seconds"), DAY,
+            "After a counted download, the same browser may fetch the file again this long "
+            "without spending another (0: never)."),
+    "Abuse limits",
+    # A person mistyping a link never gets near the guess limit; a scanner does.
+    Setting("GUESS_LIMIT", Int(1), 30,
+            "Unknown codes one network (/24, /48) may try per window before it gets 429."),
+    Setting("GUESS_WINDOW", Int(1, DAY, "seconds"), 600,
+            "The window of `SHARELINKS_GUESS_LIMIT`, and the 429's `Retry-After`."),
+    Setting("LOGIN_FAILURE_LIMIT", Int(1), 10,
+            "Wrong staff passwords for one username per window before it is refused."),
+    Setting("LOGIN_FAILURE_WINDOW", Int(1, DAY, "seconds"), 900,
+            "The window of `SHARELINKS_LOGIN_FAILURE_LIMIT`."),
+    # Counted in the database per share and network: a cache flush must not reopen guessing.
+    Setting("PASSWORD_FAILURES_PER_NETWORK", Int(1), 5,
+            "Wrong share passwords from one network per window before it gets 429."),
+    Setting("PASSWORD_FAILURES_PER_SHARE", Int(1), 50,
+            "Wrong passwords for one share from all networks per window before each "
+            "network is slowed to one try per `SHARELINKS_PASSWORD_SLOWDOWN`."),
+    Setting("PASSWORD_FAILURE_WINDOW", Int(1, DAY, "seconds"), 900,
+            "The window of the two password limits."),
+    Setting("PASSWORD_SLOWDOWN", Int(1, 3600, "seconds"), 30,
+            "Under attack, how long a network that failed waits before its next try."),
+    Setting("PROXY_COUNT", Int(0, 10), 0,
+            "Proxies in front of the app appending to `X-Forwarded-For`; 0 trusts only "
+            "the connection's address."),
+    "Signing",
+    Setting("SIGNER", Choice("s3", "cloudfront"), "s3",
+            "Who signs the redirect: S3 presigning with the server's credentials, or a "
+            "CloudFront key pair."),
+    Setting("CLOUDFRONT_DOMAIN", Str(), "",
+            "For `cloudfront`: the distribution's domain or CNAME."),
+    Setting("CLOUDFRONT_KEY_ID", Str(), "",
+            "For `cloudfront`: the id of the public key in the distribution's trusted key group."),
+    Setting("CLOUDFRONT_PRIVATE_KEY", Str(), "",
+            "For `cloudfront`: the RSA private key as PEM text (`\\n` escapes accepted).",
+            secret=True),
+    Setting("CLOUDFRONT_PRIVATE_KEY_FILE", Str(), "",
+            "For `cloudfront`: or a file holding it (set one of the two)."),
+    "Email and background work",
+    Setting("MAX_RECIPIENTS", Int(1), 20,
+            "Most addresses one \"send link\" may name; more looks like a mailing list."),
+    Setting("EMAIL_MAX_ATTEMPTS", Int(1, 100), 6,
+            "Tries per email before it is marked failed."),
+    Setting("EMAIL_RETRY_DELAY", Int(1, DAY, "seconds"), 30,
+            "First wait between tries; it doubles (with jitter) up to the maximum."),
+    Setting("EMAIL_RETRY_MAX", Int(1, DAY, "seconds"), 1200,
+            "Longest wait between tries (see the note on RabbitMQ below)."),
+    Setting("OUTBOX_SWEEP_AFTER", Int(1, DAY, "seconds"), 120,
+            "Seconds past due before the sweeper publishes a pending email again."),
+    Setting("EXPIRY_REMINDER", Duration(), timedelta(days=1),
+            "How long before expiry the owner is reminded, once per share."),
+    Setting("CLICK_RETENTION_DAYS", Int(1, 36500, "days"), 90,
+            "Click rows older than this are deleted."),
+    Setting("CLICK_PURGE_BATCH", Int(1), 5000,
+            "Click rows deleted per statement."),
+    Setting("OBJECT_CHECK_BATCH", Int(1), 500,
+            "Objects the broken-share check HEADs per run, least recently checked first."),
+    Setting("OBJECT_CHECK_RATE", Rate("per second"), 10.0,
+            "Most HEADs per second the broken-share check makes."),
+)  # fmt: skip
+
+BY_NAME: dict[str, Setting] = {setting.name: setting for setting in SETTINGS}
+DEFAULTS: dict[str, Any] = {setting.name: setting.default for setting in SETTINGS}
+
+
+def configured(name: str) -> Any:
+    """SHARELINKS_<name> as set in Django settings, else its default; not checked."""
+    return getattr(django_settings, f"SHARELINKS_{name}", DEFAULTS[name])
+
+
+def problem(name: str) -> str:
+    """What is wrong with SHARELINKS_<name>'s value, naming it; "" when it is allowed."""
+    return BY_NAME[name].problem(configured(name), f"SHARELINKS_{name}")
 
 
 class AppSettings:
-    """Attribute access to SHARELINKS_* settings, read on each access so tests can override."""
+    """Attribute access to SHARELINKS_* settings, read on each access so tests can override.
+
+    A value outside its kind's range raises ImproperlyConfigured naming the setting: the
+    environment is checked at start-up, but settings files and override_settings are not.
+    """
 
     def __getattr__(self, name: str) -> Any:
-        if name not in DEFAULTS:
+        if name not in BY_NAME:
             raise AttributeError(f"SHARELINKS_{name} is not a sharelinks setting")
-        value = getattr(django_settings, f"SHARELINKS_{name}", DEFAULTS[name])
-        if name == "URL_TTL" and not (isinstance(value, int) and 1 <= value <= SIGV4_MAX_EXPIRES):
-            raise ImproperlyConfigured(
-                f"SHARELINKS_URL_TTL={value!r}: use whole seconds from 1 to {SIGV4_MAX_EXPIRES}"
-            )
+        value = configured(name)
+        message = BY_NAME[name].problem(value, f"SHARELINKS_{name}")
+        if message:
+            raise ImproperlyConfigured(message)
         return value
 
 

@@ -1,9 +1,12 @@
 """System checks: each misconfiguration is named at `manage.py check`, with a fix."""
 
+from datetime import timedelta
+
+import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from sharelinks import checks
+from sharelinks import checks, mailchecks
 from tests.credentials import cloudfront_pem
 
 
@@ -160,7 +163,7 @@ def test_checks_make_no_network_call_not_even_to_find_credentials(settings, monk
 def test_real_mail_without_a_broker_warns_that_requests_send_it(settings):
     settings.CELERY_BROKER_URL = None
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    [warning] = checks.check_mail_without_broker()
+    [warning] = mailchecks.check_mail_without_broker()
     assert warning.id == "sharelinks.W004"
     assert "emails are sent inside web requests" in warning.msg
     assert "CELERY_BROKER_URL" in warning.hint
@@ -169,7 +172,97 @@ def test_real_mail_without_a_broker_warns_that_requests_send_it(settings):
 def test_local_mail_or_a_broker_needs_no_warning(settings):
     settings.CELERY_BROKER_URL = None
     settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
-    assert checks.check_mail_without_broker() == []
+    assert mailchecks.check_mail_without_broker() == []
     settings.CELERY_BROKER_URL = "redis://redis.internal:6379/0"
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    assert checks.check_mail_without_broker() == []
+    assert mailchecks.check_mail_without_broker() == []
+
+
+def test_an_app_setting_out_of_its_range_is_an_error_naming_it(settings):
+    settings.SHARELINKS_GUESS_WINDOW = 0
+    settings.SHARELINKS_SOURCE_BUCKETS = "one-bucket"  # a string, not a list
+    first, second = checks.check_setting_values()
+    assert first.id == second.id == "sharelinks.E009"
+    assert first.msg == "SHARELINKS_SOURCE_BUCKETS='one-bucket': use a list of names"
+    assert second.msg == "SHARELINKS_GUESS_WINDOW=0: must be 1 to 86400 (seconds)"
+    assert "Use 1 to 86400 (seconds); the default is `600`." in second.hint
+
+
+def test_every_app_setting_at_its_default_passes(settings):
+    assert checks.check_setting_values() == []
+    settings.SHARELINKS_URL_TTL = 0  # E002's business, not a second message
+    settings.SHARELINKS_SIGNER = "gcs"  # E006's
+    assert checks.check_setting_values() == []
+
+
+def test_a_secret_setting_of_the_wrong_kind_is_named_without_its_value(settings):
+    settings.SHARELINKS_SIGNER = "cloudfront"
+    settings.SHARELINKS_CLOUDFRONT_PRIVATE_KEY = b"-----BEGIN PRIVATE KEY-----"
+    [error] = checks.check_setting_values()
+    assert error.msg == "SHARELINKS_CLOUDFRONT_PRIVATE_KEY (value hidden): use text"
+    assert checks.check_signer() == []  # no second message, and no attempt to load it
+
+
+def test_a_default_lifetime_beyond_the_maximum_is_an_error(settings):
+    settings.SHARELINKS_DEFAULT_LIFETIME = timedelta(days=30)
+    settings.SHARELINKS_MAX_LIFETIME = timedelta(days=14)
+    [error] = checks.check_lifetimes()
+    assert error.id == "sharelinks.E010"
+    assert "lower the default or raise the maximum" in error.hint
+    settings.SHARELINKS_MAX_LIFETIME = timedelta(days=30)
+    assert checks.check_lifetimes() == []
+
+
+@pytest.mark.parametrize("backend", ["console", "filebased", "locmem", "dummy"])
+def test_a_local_mail_backend_with_debug_off_warns_and_fails_a_deployment(settings, backend):
+    settings.DEBUG = False
+    settings.EMAIL_BACKEND = f"django.core.mail.backends.{backend}.EmailBackend"
+    [warning] = mailchecks.check_local_email()
+    assert warning.id == "sharelinks.W005"
+    assert "never leave this machine, yet each is recorded as sent" in warning.msg
+    assert "django.core.mail.backends.smtp.EmailBackend" in warning.hint
+    [error] = mailchecks.check_local_email_deploy()
+    assert error.id == "sharelinks.E011"
+    assert "EMAIL_HOST" in error.hint
+
+
+def test_only_check_deploy_turns_a_local_mail_backend_into_an_error(settings):
+    settings.DEBUG = False
+    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    from django.core.checks import run_checks
+
+    assert "sharelinks.E011" not in ids(run_checks())
+    assert "sharelinks.W005" in ids(run_checks())
+    assert "sharelinks.E011" in ids(checks_run())
+
+
+def test_a_local_mail_backend_is_fine_under_debug_and_a_real_one_always(settings):
+    settings.DEBUG = True
+    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    assert mailchecks.check_local_email() == mailchecks.check_local_email_deploy() == []
+    settings.DEBUG = False
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    assert mailchecks.check_local_email() == mailchecks.check_local_email_deploy() == []
+
+
+def test_tls_and_ssl_together_is_an_error(settings):
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = True
+    [error] = mailchecks.check_email_tls()
+    assert error.id == "sharelinks.E012"
+    assert "Set only one" in error.hint
+    settings.EMAIL_USE_SSL = False
+    assert mailchecks.check_email_tls() == []
+
+
+def test_a_per_process_cache_warns_a_deployment(settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    [warning] = checks.check_shared_cache()
+    assert warning.id == "sharelinks.W006"
+    assert "CACHE_URL=redis://" in warning.hint
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://redis.internal:6379/1",
+        }
+    }
+    assert checks.check_shared_cache() == []

@@ -110,6 +110,9 @@ def test_as_a_process_it_exits_non_zero_with_one_line_on_stderr(tmp_path):
         "SHARELINKS_DATA_DIR": str(tmp_path),
         "AWS_STORAGE_BUCKET_NAME": TEST_BUCKET,
         "SHARELINKS_BASE_URL": BASE_URL,
+        # The embedded console mail backend is for development; with DEBUG off every
+        # command would print sharelinks.W005 first.
+        "DEBUG": "true",
     }
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], env=env, check=True)
     result = subprocess.run(
