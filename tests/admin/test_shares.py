@@ -502,3 +502,41 @@ def test_a_much_clicked_share_lists_its_latest_clicks_and_counts_them_all(staff_
     assert "agent-149" in page  # the newest
     assert "agent-050" in page
     assert "agent-049" not in page  # older than the latest 100
+
+
+# -- the recipient side, as staff set it up ------------------------------------------------
+
+
+def test_the_admin_speaks_japanese_to_a_japanese_browser(admin_client):
+    page = admin_client.get(ADD, HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert '<html lang="ja"' in page
+    assert "ファイルをアップロード" in page  # our own fieldset, from the catalog
+    assert "保存" in page  # Django's own admin translation
+
+
+def test_the_direct_download_choice_warns_about_mail_scanners(admin_client):
+    page = admin_client.get(ADD).content.decode()
+    assert "Mail scanners that open links may then use up its downloads." in page
+
+
+def test_staff_set_replace_and_remove_a_password_on_the_change_page(admin_client):
+    share = ShareFactory(owner=UserFactory(username="admin-owned"))
+    change = f"{CHANGELIST}{share.pk}/change/"
+    form = {
+        "filename": share.filename,
+        "expires_at_0": timezone.localtime(share.expires_at).strftime("%Y-%m-%d"),
+        "expires_at_1": timezone.localtime(share.expires_at).strftime("%H:%M:%S"),
+        "owner": share.owner.pk,
+        "language": "ja",
+        "notify_downloads": share.notify_downloads,
+    }
+    assert admin_client.post(change, {**form, "new_password": "s3cret-1"}).status_code == 302
+    share.refresh_from_db()
+    assert share.check_password("s3cret-1")
+    assert share.language == "ja"
+    page = admin_client.get(change).content.decode()
+    assert "s3cret-1" not in page
+    assert "Remove the password" in page
+    assert admin_client.post(change, {**form, "remove_password": "on"}).status_code == 302
+    share.refresh_from_db()
+    assert not share.has_password
