@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core import checks
 
 from sharelinks import signing
-from sharelinks.conf import SIGV4_MAX_EXPIRES, app_settings
+from sharelinks.conf import PRESIGNERS, SIGV4_MAX_EXPIRES, app_settings
 
 # A presigned URL only has to last from the redirect to the first byte; an hour is already
 # generous, and a longer one is a link that works for anyone it is forwarded to.
@@ -160,6 +160,21 @@ def check_signer(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
             )
         ]
     return []
+
+
+@checks.register(checks.Tags.compatibility)
+def check_presigner(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """The S3 presigner must be one there is: otherwise every click answers 503."""
+    presigner = app_settings.PRESIGNER
+    if presigner in PRESIGNERS:
+        return []
+    return [
+        checks.Error(
+            f"SHARELINKS_PRESIGNER={presigner!r} is not a presigner.",
+            hint=f"Use one of: {', '.join(PRESIGNERS)}.",
+            id="sharelinks.E009",
+        )
+    ]
 
 
 # Backends that keep mail on this machine: nothing to wait for, so sending in-process is fine.

@@ -19,6 +19,11 @@ DEFAULTS: dict[str, Any] = {
     # refresh, the click answers 503 with Retry-After and is not counted.
     "CREDENTIALS_MARGIN": 30,
     "URL_TTL_MIN": 5,
+    # How the S3 URL of a click is signed: "builtin" (sharelinks.aws.sigv4: botocore's own
+    # URL, byte for byte, in a fraction of its time, dated by the storage's clock as learned
+    # from S3's answers) or "botocore" (its generate_presigned_url, dated by this server's
+    # clock): the fallback should a botocore upgrade ever change what it signs.
+    "PRESIGNER": "builtin",
     # Who signs the URL a click is redirected to: "s3" (a SigV4 presigned S3 URL, signed
     # with the server's AWS credentials) or "cloudfront" (a CloudFront signed URL, signed
     # with a CloudFront key pair: no AWS credentials, so no STS, in the URL at all).
@@ -93,6 +98,7 @@ DEFAULTS: dict[str, Any] = {
 }
 
 SIGV4_MAX_EXPIRES = 604800
+PRESIGNERS = ("builtin", "botocore")
 
 
 class AppSettings:

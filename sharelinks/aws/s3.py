@@ -6,20 +6,25 @@ from typing import IO
 from urllib.parse import unquote, urlsplit
 
 from botocore.credentials import ReadOnlyCredentials
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, NoCredentialsError
 from django.conf import settings
 from django.core.files import File
 from storages.backends.s3 import S3Storage
 
+from sharelinks.aws import clock
 from sharelinks.aws.client import (
     StorageError,
     StorageUnavailable,
     _last_signer,
     _reaching,
     get_client,
+    get_session,
 )
-from sharelinks.conf import app_settings
+from sharelinks.aws.sigv4 import BucketEndpoints, Endpoint, presign_get
+from sharelinks.conf import PRESIGNERS, app_settings
 from sharelinks.disposition import content_disposition
+
+_endpoints: BucketEndpoints | None = None  # the shared client's, made on first presign
 
 
 @dataclass(frozen=True)
@@ -58,10 +63,43 @@ def _signed_with(url: str, frozen: ReadOnlyCredentials) -> bool:
     )
 
 
+def _bucket_endpoint(client, bucket: str) -> Endpoint | None:
+    # One cache per client: a new client (settings changed, credentials swapped) may resolve
+    # its buckets differently.
+    global _endpoints
+    endpoints = _endpoints
+    if endpoints is None or endpoints.client is not client:
+        endpoints = _endpoints = BucketEndpoints(client)
+    return endpoints.get(bucket)
+
+
 def _sign(client, params: dict, lifetime: int) -> str:
+    """The URL, by the built-in signer unless SHARELINKS_PRESIGNER says "botocore".
+
+    Either way the credentials are botocore's refreshing object, read as botocore reads
+    them when it signs, so refreshing stays its job. Buckets botocore signs otherwise than
+    with plain SigV4 (S3 Express, multi-region access points) are left to it.
+    """
+    presigner = app_settings.PRESIGNER
+    if presigner not in PRESIGNERS:  # also sharelinks.E009 at manage.py check
+        raise StorageUnavailable(f"SHARELINKS_PRESIGNER={presigner!r}: use one of {PRESIGNERS}")
     # Presigning is offline: any failure here is the credentials'.
     with _reaching("signing", operation="GetObject"):
-        return client.generate_presigned_url("get_object", Params=params, ExpiresIn=lifetime)
+        endpoint = _bucket_endpoint(client, params["Bucket"]) if presigner == "builtin" else None
+        if endpoint is None:
+            return client.generate_presigned_url("get_object", Params=params, ExpiresIn=lifetime)
+        credentials = get_session().get_credentials()
+        if credentials is None:
+            raise NoCredentialsError()
+        return presign_get(
+            credentials.get_frozen_credentials(),
+            endpoint,
+            params["Key"],
+            expires_in=lifetime,
+            signed_at=clock.now(),  # S3 judges the URL's date by its own clock
+            disposition=params.get("ResponseContentDisposition"),
+            content_type=params.get("ResponseContentType"),
+        )
 
 
 def presigned_get_url(

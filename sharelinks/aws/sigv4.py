@@ -205,7 +205,7 @@ class BucketEndpoints:
     region, and its URLs change with it)."""
 
     def __init__(self, client, *, ttl: float = 300.0, max_buckets: int = 256) -> None:
-        self._client = client
+        self.client = client
         self._ttl = ttl
         self._max_buckets = max_buckets
         self._entries: dict[str, tuple[Endpoint | None, float]] = {}
@@ -223,7 +223,7 @@ class BucketEndpoints:
         if entry is None or entry[1] <= now:
             if len(self._entries) >= self._max_buckets:
                 self._entries = {}
-            entry = (resolve_endpoint(self._client, bucket), now + self._ttl)
+            entry = (resolve_endpoint(self.client, bucket), now + self._ttl)
             self._entries[bucket] = entry
         return entry[0]
 

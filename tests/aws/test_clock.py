@@ -63,38 +63,58 @@ def test_an_unreachable_storage_teaches_nothing():
     assert clock.skew_seconds() == 0.0
 
 
-def test_the_date_is_placed_at_the_round_trips_midpoint():
-    clock = StorageClock(wall=lambda: 1000.0)
-    # Sent at 996, received at 1000: the Date "1000" was written at 998 local time, and
-    # means 1000.5 on average (the header drops the fraction).
-    assert clock.observe(formatdate(1000, usegmt=True), received_at=1000.0, round_trip=4.0)
-    assert clock.skew_seconds() == pytest.approx(2.5)
-    assert clock.now() == datetime.fromtimestamp(1002.5, UTC)
+def _date(epoch: float) -> str:
+    return formatdate(epoch, usegmt=True)
 
 
-def test_the_latest_trusted_sample_wins():
+def test_one_answer_places_the_storages_time_within_its_round_trip():
+    clock = StorageClock(wall=lambda: 820.0)
+    # Sent at 819.8, back at 820 local time; the storage wrote "1000" (1000.0 to 1000.999).
+    assert clock.observe(_date(1000), received_at=820.0, round_trip=0.2)
+    assert clock.skew_seconds() == pytest.approx((180 + 181.2) / 2)
+    assert clock.now() == datetime.fromtimestamp(820 + 180.6, UTC)
+
+
+def test_more_answers_narrow_the_estimate_below_the_headers_resolution():
     clock = StorageClock()
-    clock.observe(formatdate(1000, usegmt=True), received_at=900.0, round_trip=0.0)
-    clock.observe(formatdate(2000, usegmt=True), received_at=2000.0, round_trip=0.0)
-    assert clock.skew_seconds() == pytest.approx(0.5)
+    clock.observe(_date(1000), received_at=820.0, round_trip=0.0)  # 180 .. 181
+    clock.observe(_date(2000), received_at=1819.6, round_trip=0.0)  # 180.4 .. 181.4
+    assert clock.skew_seconds() == pytest.approx(180.7)
+
+
+def test_a_stepped_clock_is_followed_at_once():
+    clock = StorageClock()
+    clock.observe(_date(1000), received_at=820.0, round_trip=0.0)
+    clock.observe(_date(2000), received_at=2000.0 - 30, round_trip=0.0)  # now 30 .. 31
+    assert clock.skew_seconds() == pytest.approx(30.5)
+
+
+def test_clocks_that_agree_within_what_s3_can_tell_are_not_corrected():
+    clock = StorageClock()
+    clock.observe(_date(1000), received_at=1000.7, round_trip=0.1)  # -0.7 .. 0.4
+    assert clock.skew_seconds() == 0.0
+    clock.observe(_date(2000), received_at=2000.2, round_trip=0.0)  # -0.2 .. 0.8
+    assert clock.skew_seconds() == 0.0
+    clock.observe(_date(3000), received_at=2999.9, round_trip=0.0)  # 0.1 .. 1.1: proven ahead
+    assert clock.skew_seconds() == pytest.approx(0.25)  # within 0.1 .. 0.4
 
 
 @pytest.mark.parametrize(
     ("date", "received_at", "round_trip"),
     [
-        (formatdate(1000, usegmt=True), 1000 + 2 * 86400, 0.1),  # two days off
-        (formatdate(1000, usegmt=True), 1000, MAX_ROUND_TRIP + 1),  # too slow to say when
+        (_date(1000), 1000 + 2 * 86400, 0.1),  # two days off
+        (_date(1000), 1000, MAX_ROUND_TRIP + 1),  # too slow to say when
         ("yesterday-ish", 1000, 0.1),  # not a date
         ("", 1000, 0.1),  # no Date at all
     ],
 )
-def test_absurd_or_uncertain_samples_are_ignored(date, received_at, round_trip):
+def test_absurd_or_uncertain_answers_are_ignored(date, received_at, round_trip):
     clock = StorageClock()
-    clock.observe(formatdate(5000, usegmt=True), received_at=4990.5, round_trip=0.0)
+    clock.observe(_date(5000), received_at=4990.0, round_trip=0.0)  # 10 .. 11
     assert not clock.observe(date, received_at=received_at, round_trip=round_trip)
-    assert clock.skew_seconds() == pytest.approx(10.0)
+    assert clock.skew_seconds() == pytest.approx(10.5)
 
 
 def test_a_large_change_is_logged_for_the_operator(caplog):
-    StorageClock().observe(formatdate(1000, usegmt=True), received_at=700.0, round_trip=0.0)
+    StorageClock().observe(_date(1000), received_at=700.0, round_trip=0.0)
     assert "the storage's clock is +300.5 s from this server's" in caplog.text
