@@ -10,6 +10,7 @@ with hmac and hashlib alone.
 
 import hashlib
 import hmac
+import string
 import threading
 import time
 from dataclasses import dataclass
@@ -22,6 +23,23 @@ from botocore.auth import SIGNED_HEADERS_BLACKLIST
 
 _ALGORITHM = "AWS4-HMAC-SHA256"
 _UNRESERVED = "-_.~"  # botocore's percent_encode leaves only RFC 3986's unreserved characters
+
+
+def _percent_table(safe: str) -> dict[int, str]:
+    # Every byte to itself or %XX, for str.translate over UTF-8 bytes read as Latin-1:
+    # urllib's quote, in one pass of C instead of a Python call per byte.
+    keep = set(string.ascii_letters + string.digits + safe)
+    return {byte: chr(byte) if chr(byte) in keep else f"%{byte:02X}" for byte in range(256)}
+
+
+_QUERY_TABLE = _percent_table(_UNRESERVED)  # botocore's percent_encode
+_PATH_TABLE = _percent_table(_UNRESERVED + "/")  # the rest serializer's greedy {Key+}
+
+
+def _quote_path(key: str) -> str:
+    return key.encode().decode("latin-1").translate(_PATH_TABLE)
+
+
 _PROBE_KEY = "sharelinks-endpoint-probe"
 _PROBE_HANDLER_ID = "sharelinks.aws.sigv4.probe"
 _REDIRECT_HANDLER_ID = "sharelinks.aws.sigv4.redirect"
@@ -58,16 +76,18 @@ def _signing_key(secret_key: str, day: str, region: str, service: str) -> bytes:
     return hmac.digest(key, b"aws4_request", "sha256")
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=256)
 def _encoded(value: str) -> str:
-    # Session tokens run to a kilobyte and stay the same for hours: encode each once.
-    return quote(value, safe=_UNRESERVED)
+    # Session tokens run to a kilobyte and stay the same for hours, and a share's file name
+    # and type come back with each of its clicks: each is encoded once.
+    return value.encode().decode("latin-1").translate(_QUERY_TABLE)
 
 
 def _timestamp(signed_at: datetime) -> str:
     if signed_at.tzinfo is not None:
         signed_at = signed_at.astimezone(UTC)
-    return signed_at.strftime("%Y%m%dT%H%M%SZ")
+    d = signed_at  # strftime takes four times as long
+    return f"{d.year:04}{d.month:02}{d.day:02}T{d.hour:02}{d.minute:02}{d.second:02}Z"
 
 
 def presign_get(
@@ -90,9 +110,9 @@ def presign_get(
     # botocore's order: the operation's parameters, then the signature's, then the signature.
     params = list(endpoint.query)
     if disposition is not None:
-        params.append(("response-content-disposition", quote(disposition, safe=_UNRESERVED)))
+        params.append(("response-content-disposition", _encoded(disposition)))
     if content_type is not None:
-        params.append(("response-content-type", quote(content_type, safe=_UNRESERVED)))
+        params.append(("response-content-type", _encoded(content_type)))
     params += [
         ("X-Amz-Algorithm", _ALGORITHM),
         ("X-Amz-Credential", _encoded(f"{credentials.access_key}/{scope}")),
@@ -102,7 +122,7 @@ def presign_get(
     ]
     if credentials.token is not None:
         params.append(("X-Amz-Security-Token", _encoded(credentials.token)))
-    quoted_key = quote(key, safe="/~")
+    quoted_key = _quote_path(key)
     canonical = _canonical_request(endpoint.path_prefix + quoted_key, params, endpoint.host)
     string_to_sign = f"{_ALGORITHM}\n{stamp}\n{scope}\n{hashlib.sha256(canonical).hexdigest()}"
     signing_key = _signing_key(credentials.secret_key, stamp[:8], endpoint.region, endpoint.service)
