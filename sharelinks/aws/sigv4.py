@@ -77,9 +77,13 @@ def _signing_key(secret_key: str, day: str, region: str, service: str) -> bytes:
 
 
 @lru_cache(maxsize=256)
-def _encoded(value: str) -> str:
-    # Session tokens run to a kilobyte and stay the same for hours, and a share's file name
-    # and type come back with each of its clicks: each is encoded once.
+def encoded(value: str) -> str:
+    """value as botocore percent-encodes a query parameter (one-to-one, so encoded forms
+    compare as the values do).
+
+    Session tokens run to a kilobyte and stay the same for hours, and a share's file name
+    and type come back with each of its clicks: each is encoded once.
+    """
     return value.encode().decode("latin-1").translate(_QUERY_TABLE)
 
 
@@ -110,18 +114,18 @@ def presign_get(
     # botocore's order: the operation's parameters, then the signature's, then the signature.
     params = list(endpoint.query)
     if disposition is not None:
-        params.append(("response-content-disposition", _encoded(disposition)))
+        params.append(("response-content-disposition", encoded(disposition)))
     if content_type is not None:
-        params.append(("response-content-type", _encoded(content_type)))
+        params.append(("response-content-type", encoded(content_type)))
     params += [
         ("X-Amz-Algorithm", _ALGORITHM),
-        ("X-Amz-Credential", _encoded(f"{credentials.access_key}/{scope}")),
+        ("X-Amz-Credential", encoded(f"{credentials.access_key}/{scope}")),
         ("X-Amz-Date", stamp),
         ("X-Amz-Expires", str(expires_in)),
         ("X-Amz-SignedHeaders", "host"),
     ]
     if credentials.token is not None:
-        params.append(("X-Amz-Security-Token", _encoded(credentials.token)))
+        params.append(("X-Amz-Security-Token", encoded(credentials.token)))
     quoted_key = _quote_path(key)
     canonical = _canonical_request(endpoint.path_prefix + quoted_key, params, endpoint.host)
     string_to_sign = f"{_ALGORITHM}\n{stamp}\n{scope}\n{hashlib.sha256(canonical).hexdigest()}"
