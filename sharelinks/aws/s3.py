@@ -3,23 +3,29 @@
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import IO
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 from botocore.credentials import ReadOnlyCredentials
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, NoCredentialsError
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.files import File
 from storages.backends.s3 import S3Storage
 
+from sharelinks.aws import clock
 from sharelinks.aws.client import (
     StorageError,
     StorageUnavailable,
     _last_signer,
     _reaching,
     get_client,
+    get_session,
 )
+from sharelinks.aws.sigv4 import BucketEndpoints, Endpoint, encoded, presign_get
 from sharelinks.conf import app_settings
 from sharelinks.disposition import content_disposition
+
+_endpoints: BucketEndpoints | None = None  # the shared client's, made on first presign
 
 
 @dataclass(frozen=True)
@@ -49,19 +55,56 @@ def _url_lifetime(requested: int, expiry: datetime | None) -> int:
 
 
 def _signed_with(url: str, frozen: ReadOnlyCredentials) -> bool:
-    # A plain split: parse_qs would cost a twentieth of the whole presign.
-    params = dict(part.partition("=")[::2] for part in urlsplit(url).query.split("&"))
-    token = params.get("X-Amz-Security-Token")
+    # Plain splits: the signers encode the path, so the first "?" starts the query, and
+    # parse_qs would cost a twentieth of the whole presign. The token is
+    # compared in its encoded form, which botocore and the built-in signer share: decoding
+    # a kilobyte token would cost more than the built-in signature itself.
+    params = dict(part.partition("=")[::2] for part in url.partition("?")[2].split("&"))
+    token = None if frozen.token is None else encoded(frozen.token)
     return (
         unquote(params.get("X-Amz-Credential", "")).split("/", 1)[0] == frozen.access_key
-        and (None if token is None else unquote(token)) == frozen.token
+        and params.get("X-Amz-Security-Token") == token
     )
 
 
+def _bucket_endpoint(client, bucket: str) -> Endpoint | None:
+    # One cache per client: a new client (settings changed, credentials swapped) may resolve
+    # its buckets differently.
+    global _endpoints
+    endpoints = _endpoints
+    if endpoints is None or endpoints.client is not client:
+        endpoints = _endpoints = BucketEndpoints(client)
+    return endpoints.get(bucket)
+
+
 def _sign(client, params: dict, lifetime: int) -> str:
+    """The URL, by the built-in signer unless SHARELINKS_PRESIGNER says "botocore".
+
+    Either way the credentials are botocore's refreshing object, read as botocore reads
+    them when it signs, so refreshing stays its job. Buckets botocore signs otherwise than
+    with plain SigV4 (S3 Express, multi-region access points) are left to it.
+    """
+    try:  # an unknown value is also sharelinks.E009 at manage.py check
+        presigner = app_settings.PRESIGNER
+    except ImproperlyConfigured as err:
+        raise StorageUnavailable(str(err)) from err
     # Presigning is offline: any failure here is the credentials'.
     with _reaching("signing", operation="GetObject"):
-        return client.generate_presigned_url("get_object", Params=params, ExpiresIn=lifetime)
+        endpoint = _bucket_endpoint(client, params["Bucket"]) if presigner == "builtin" else None
+        if endpoint is None:
+            return client.generate_presigned_url("get_object", Params=params, ExpiresIn=lifetime)
+        credentials = get_session().get_credentials()
+        if credentials is None:
+            raise NoCredentialsError()
+        return presign_get(
+            credentials.get_frozen_credentials(),
+            endpoint,
+            params["Key"],
+            expires_in=lifetime,
+            signed_at=clock.now(),  # S3 judges the URL's date by its own clock
+            disposition=params.get("ResponseContentDisposition"),
+            content_type=params.get("ResponseContentType"),
+        )
 
 
 def presigned_get_url(
