@@ -64,6 +64,16 @@ SETTINGS = table(
     Setting("RESUME_WINDOW", Int(0, 30 * DAY, "seconds"), DAY,
             "After a counted download, the same browser may fetch the file again this long "
             "without spending another (0: never)."),
+    "Personal links",
+    # Counted downloads only (scanners and resumptions excluded): a colleague behind the
+    # same office gateway is one network; a phone on a carrier network may be several.
+    Setting("FORWARD_NETWORKS", Int(2, 1000), 5,
+            "A personal link downloaded from at least this many client networks within "
+            "`SHARELINKS_FORWARD_WINDOW` is flagged as maybe forwarded; the owner is told."),
+    Setting("FORWARD_WINDOW", Int(60, 30 * DAY, "seconds"), DAY,
+            "The window of `SHARELINKS_FORWARD_NETWORKS`."),
+    Setting("FORWARD_SUSPEND", Bool(), False,
+            "Also suspend a flagged person's link until staff reinstate it."),
     "Abuse limits",
     # A person mistyping a link never gets near the guess limit; a scanner does.
     Setting("GUESS_LIMIT", Int(1), 30,

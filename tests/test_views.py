@@ -200,7 +200,7 @@ def test_database_failure_answers_503_with_retry_after(client, monkeypatch):
     def database_down(code):
         raise DatabaseError("connection refused")
 
-    monkeypatch.setattr("sharelinks.clicks.share_find", database_down)
+    monkeypatch.setattr("sharelinks.views.link_find", database_down)
     response = client.get("/s/" + "D" * 22)
     assert response.status_code == 503
     assert response["Retry-After"] == "30"
