@@ -153,7 +153,7 @@ def delivery_send(*, delivery_id: int) -> float | None:
     if not claimed:
         logger.info("email %s: already sent, failed or being sent; nothing to do", delivery_id)
         return None
-    delivery = Delivery.objects.select_related("share__owner", "sender", "click").get(
+    delivery = Delivery.objects.select_related("share__owner", "sender", "click", "person").get(
         pk=delivery_id
     )
     try:
