@@ -7,9 +7,8 @@ and never signs: only the landing page's button (or a direct link) spends a down
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Coalesce
@@ -63,18 +62,22 @@ def click_record(
     )
 
 
-def _object_present(share: Share) -> bool:
+def _object_present(share: Share, now: datetime | None = None) -> bool:
     """Whether the share's object is still in S3, asked at most every VERIFY_OBJECT_CACHE s.
 
     A redirect to a deleted object would show the recipient S3's XML NoSuchKey page; a HEAD
     first turns that into the "no longer available" page (and flags the share for its
-    owner), and a file put back works again at once. Only a found object is remembered.
+    owner), and a file put back works again at once. What a HEAD found is kept on the share's row
+    (object_checked_at, missing_since), so every process and host trusts a recent answer --
+    a click's or the broken-share check's -- and in the steady state no click waits for S3.
     Raises aws.StorageUnavailable (a 503, uncounted).
     """
     if not app_settings.VERIFY_OBJECT_ON_CLICK:
         return share.missing_since is None  # as the last broken-share check found it
-    remembered = f"sharelinks:object-present:{share.pk}"
-    if share.missing_since is None and cache.get(remembered):
+    checked = share.object_checked_at
+    fresh = timedelta(seconds=app_settings.VERIFY_OBJECT_CACHE)
+    # A missing object is asked about on every click: put back, it works again at once.
+    if share.missing_since is None and checked and (now or timezone.now()) - checked < fresh:
         return True
     try:
         info = aws.object_head(bucket=share.bucket, key=share.key)
@@ -84,13 +87,8 @@ def _object_present(share: Share) -> bool:
         # Refused (403) or odd answers say nothing about the object: S3 decides on the GET.
         logger.warning("share %s: cannot check its object: %s", share.pk, err)
         return True
-    if info is None or share.missing_since is not None:
-        # Flag a newly missing object; clear the flag of one put back since the check.
-        shares.share_presence_record(share=share, found=info is not None)
-    if info is None:
-        return False
-    cache.set(remembered, True, app_settings.VERIFY_OBJECT_CACHE)
-    return True
+    shares.share_presence_record(share=share, found=info is not None)
+    return info is not None
 
 
 def click_look(*, link: Link, now: datetime | None = None) -> ClickResult:

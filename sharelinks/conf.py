@@ -53,7 +53,8 @@ SETTINGS = table(
     Setting("VERIFY_OBJECT_ON_CLICK", Bool(), True,
             "HEAD the object before redirecting: a deleted file gets a page, not S3's XML."),
     Setting("VERIFY_OBJECT_CACHE", Int(0, DAY, "seconds"), 300,
-            "How long a found object is remembered, so most clicks make no S3 request."),
+            "How long a HEAD's answer, kept on the share's row, is trusted by every process: "
+            "most clicks make no S3 request."),
     Setting("USER_AGENT_MAX_LENGTH", Int(0, 256, "characters"), 256,
             "Longest user agent kept on a click row (the column holds 256); the rest is cut."),
     "The landing page",
