@@ -1,20 +1,39 @@
 # Two commands for a newcomer: `make run` (the app on its embedded defaults) and `make test`.
-# Both create .venv and install everything the first time, and again when pyproject changes.
+# Both need only Python 3.11+ and make. The first time, they install a pinned uv and let it
+# install the exact versions in uv.lock into .venv; again whenever pyproject.toml or uv.lock
+# change. Caches stay where pip and uv keep them by default.
 
 PYTHON ?= python3
+UV_VERSION := 0.13.9
+UV_HOME := .tools/uv-$(UV_VERSION)
+UV := $(UV_HOME)/bin/uv
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+STAMP := $(VENV)/.synced
+# uv syncs .venv, made from the interpreter PYTHON names; it never downloads a Python.
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export UV_PYTHON_DOWNLOADS := never
+SYNC := $(UV) sync --locked --extra dev --extra test --python $(PYTHON)
 
-.PHONY: run test lint format bench install clean
+.PHONY: run test lint format bench install lock clean
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,test]'
+$(UV):
+	rm -rf $(UV_HOME)
+	$(PYTHON) -m venv $(UV_HOME)
+	$(UV_HOME)/bin/python -m pip install --quiet uv==$(UV_VERSION)
+
+# --locked: install exactly uv.lock, and stop if pyproject.toml asks for something it lacks
+# (run `make lock`). Packages not in the lock are removed from .venv.
+$(STAMP): pyproject.toml uv.lock $(UV)
+	$(SYNC)
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# After editing dependencies in pyproject.toml; LOCK_ARGS=--upgrade moves every package to
+# its newest allowed version.
+lock: $(UV)
+	$(UV) lock $(LOCK_ARGS)
 
 run: $(STAMP)
 	$(BIN)/python scripts/rundev.py
@@ -24,6 +43,7 @@ run: $(STAMP)
 # real-worker Celery suite. `.ci/run` sets both.
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/pytest
 	if [ -n "$$TEST_DATABASE_URL" ]; then \
 		DATABASE_URL="$$TEST_DATABASE_URL" $(BIN)/pytest -m "not rgw"; \
@@ -41,4 +61,4 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.click
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles
+	rm -rf $(VENV) .tools .pytest_cache .ruff_cache staticfiles
