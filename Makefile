@@ -13,7 +13,7 @@ STAMP := $(VENV)/.synced
 # uv syncs .venv, made from the interpreter PYTHON names; it never downloads a Python.
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
-SYNC := $(UV) sync --locked --extra dev --extra test --python $(PYTHON)
+SYNC := $(UV) sync --locked --extra dev --extra test --no-install-project --python $(PYTHON)
 
 .PHONY: run test lint format bench install lock clean
 
@@ -28,8 +28,9 @@ $(UV):
 	fi
 
 # --locked: install exactly uv.lock, and stop if pyproject.toml asks for something it lacks
-# (run `make lock`). Packages not in the lock are removed from .venv.
-$(STAMP): pyproject.toml uv.lock $(UV)
+# (run `make lock`). Packages not in the lock are removed from .venv. The project itself
+# runs from the checkout (manage.py, pytest), so it is not built and installed here.
+$(STAMP): pyproject.toml uv.lock Makefile $(UV)
 	$(SYNC)
 	touch $(STAMP)
 

@@ -94,24 +94,29 @@ def accounts_prepare(password: str) -> None:
     admin.save()
     maria, _ = users.get_or_create(username="maria", defaults={"email": "maria@example.com"})
     maria.is_staff = True
-    maria.set_password(password)
+    maria.password = admin.password  # one slow hash is enough
     maria.save()
     maria.user_permissions.set(
         Permission.objects.filter(content_type__app_label="sharelinks", content_type__model="share")
     )
 
 
-def prepare() -> str:
-    """Bucket, demo file, migrations and demo accounts; returns the demo password."""
+def database_prepare() -> None:
+    """Django set up, and its SQLite database migrated."""
     import django
     from django.core.management import call_command
 
-    s3_prepare()
     django.setup()
     call_command("migrate", interactive=False, verbosity=0)
-    password = demo_password()
-    accounts_prepare(password)
-    return password
+
+
+def runserver_start() -> subprocess.Popen:
+    """Django's development server; its own process group, so that stopping it also stops
+    the autoreloader's child."""
+    return subprocess.Popen(  # noqa: S603
+        [sys.executable, str(ROOT / "manage.py"), "runserver", f"{HOST}:{PORT}"],
+        start_new_session=True,
+    )
 
 
 def shown(path: Path) -> str:
@@ -149,9 +154,16 @@ def main() -> None:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    server = None
     try:
+        # Each step overlaps a server's start-up: the S3 server boots while the database is
+        # migrated, the development server while the bucket and accounts are made.
+        database_prepare()
+        server = runserver_start()
         wait_for(os.environ["AWS_S3_ENDPOINT_URL"])
-        password = prepare()
+        s3_prepare()
+        password = demo_password()
+        accounts_prepare(password)
         dev_env_write()
         print(
             f"\n  sharelinks is starting on http://{HOST}:{PORT}/admin/\n"
@@ -163,17 +175,13 @@ def main() -> None:
             "  Ctrl-C stops both.\n",
             flush=True,
         )
-        # Its own process group, so that stopping it also stops the autoreloader's child.
-        server = subprocess.Popen(  # noqa: S603
-            [sys.executable, str(ROOT / "manage.py"), "runserver", f"{HOST}:{PORT}"],
-            start_new_session=True,
-        )
-        try:
-            server.wait()
-        except KeyboardInterrupt:
+        server.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if server is not None and server.poll() is None:
             os.killpg(server.pid, signal.SIGINT)
             server.wait(timeout=10)
-    finally:
         DEV_ENV_FILE.unlink(missing_ok=True)
         s3_server.terminate()
         s3_server.wait(timeout=10)
