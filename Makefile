@@ -44,15 +44,19 @@ lock: $(UV)
 run: $(STAMP)
 	$(BIN)/python scripts/rundev.py
 
+# pytest's exit status 5: it collected no test. For this suite that is a fault (a wrong
+# path, a marker that deselects everything), never a pass: say so, and fail.
+NO_TESTS = { status=$$?; [ $$status -ne 5 ] || echo "make test: pytest collected no test" >&2; exit $$status; }
+
 # The suite runs on the embedded defaults (SQLite, in-process S3 emulator, eager Celery).
 # With TEST_DATABASE_URL it runs again on that PostgreSQL; TEST_REDIS_URL turns on the
-# real-worker Celery suite. `.ci/run` sets both.
+# real-worker Celery suite. `.ci/run` sets both. PYTEST_ARGS go to each pytest run.
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_ARGS) || $(NO_TESTS)
 	if [ -n "$$TEST_DATABASE_URL" ]; then \
-		DATABASE_URL="$$TEST_DATABASE_URL" $(BIN)/pytest -m "not rgw"; \
+		DATABASE_URL="$$TEST_DATABASE_URL" $(BIN)/pytest -m "not rgw" $(PYTEST_ARGS) || $(NO_TESTS); \
 	fi
 
 lint: $(STAMP)
