@@ -15,7 +15,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
 SYNC := $(UV) sync --locked --extra dev --extra test --no-install-project --python $(PYTHON)
 
-.PHONY: run test lint format bench install lock clean
+.PHONY: run test lint format bench install lock requirements clean
 
 # uv itself, with the interpreter's own pip into a folder of its own (seconds faster than
 # a virtualenv); where that interpreter has no pip, through a virtualenv that brings one.
@@ -40,6 +40,11 @@ install: $(STAMP)
 # its newest allowed version.
 lock: $(UV)
 	$(UV) lock $(LOCK_ARGS)
+
+# For servers that install with pip: the lock's runtime packages (no dev or test extras),
+# pinned and hashed (see docs/deployment.md).
+requirements: $(UV)
+	$(UV) export --locked --no-dev --no-emit-project --quiet --output-file requirements.txt
 
 run: $(STAMP)
 	$(BIN)/python scripts/rundev.py
@@ -71,4 +76,4 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.click
 
 clean:
-	rm -rf $(VENV) .tools .pytest_cache .ruff_cache staticfiles
+	rm -rf $(VENV) .tools .pytest_cache .ruff_cache staticfiles requirements.txt
