@@ -13,6 +13,7 @@ any variable set by hand.
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -56,6 +57,16 @@ def wait_for(url: str, seconds: float = 20) -> None:
         except OSError:
             time.sleep(0.2)
     sys.exit(f"the local S3 server did not answer on {url}")
+
+
+def ports_check() -> None:
+    """Stop at once, naming the variable, when another program holds a port we need: the
+    servers would otherwise fail later, or talk to that program instead."""
+    for name, port in (("PORT", PORT), ("S3_PORT", S3_PORT)):
+        with socket.socket() as probe:
+            if probe.connect_ex((HOST, int(port))) == 0:
+                alternative = f"{name}={int(port) + 100} make run"
+                sys.exit(f"port {port} is taken by another program: try {alternative}")
 
 
 def demo_password() -> str:
@@ -148,6 +159,7 @@ def main() -> None:
         os.environ.setdefault(name, value)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
     sys.path.insert(0, str(ROOT))
+    ports_check()
     bin_dir = Path(sys.executable).parent
     s3_server = subprocess.Popen(  # noqa: S603
         [str(bin_dir / "moto_server"), "-H", HOST, "-p", S3_PORT],
