@@ -126,7 +126,7 @@ def runserver_start() -> subprocess.Popen:
     the autoreloader's child."""
     return subprocess.Popen(  # noqa: S603
         [sys.executable, str(ROOT / "manage.py"), "runserver", f"{HOST}:{PORT}"],
-        start_new_session=True,
+        process_group=0,
     )
 
 
@@ -151,10 +151,10 @@ def _interrupt(signum, frame) -> None:
 
 
 def main() -> None:
-    # Ctrl-C and a plain `kill` both stop everything (a shell may start us with SIGINT
-    # ignored when it runs us in the background).
-    signal.signal(signal.SIGINT, _interrupt)
-    signal.signal(signal.SIGTERM, _interrupt)
+    # Ctrl-C, a plain `kill` and a closed terminal all stop everything (a shell may start
+    # us with SIGINT ignored when it runs us in the background).
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _interrupt)
     for name, value in DEV_ENV.items():
         os.environ.setdefault(name, value)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
