@@ -1,7 +1,7 @@
 # Two commands for a newcomer: `make run` (the app on its embedded defaults) and `make test`.
 # Both need only Python 3.11+ and make. The first time, they install a pinned uv and let it
-# install the exact versions in uv.lock into .venv; again whenever pyproject.toml or uv.lock
-# change. Caches stay where pip and uv keep them by default.
+# install the exact versions in uv.lock into .venv; again whenever pyproject.toml, uv.lock or
+# this file change. Caches stay where pip and uv keep them by default.
 
 PYTHON ?= python3
 UV_VERSION := 0.13.9
