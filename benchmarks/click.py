@@ -50,9 +50,19 @@ KEPT_ENVIRONMENT = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR")
 _STARTED = time.monotonic()
 
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def _interrupt(number: int, frame: object) -> None:
+    """Stop the run at the first signal; ignore more, so the clean-up runs to its end."""
+    for stop in STOP_SIGNALS:
+        signal.signal(stop, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
 def main() -> int:
-    for stop in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(stop, lambda number, frame: sys.exit(128 + number))
+    for stop in STOP_SIGNALS:
+        signal.signal(stop, _interrupt)
     if not shutil.which("wrk"):
         print("bench: wrk is not installed (make bench installs it: apt-get install -y wrk)")
         return 2
@@ -75,7 +85,9 @@ def main() -> int:
         print(f"\nbench: could not run: {type(err).__name__}: {err}")
         return 2
     sizes = SIZES[0][0], SIZES[-1][0]
-    print(report.results(measurements, sizes, time.monotonic() - _STARTED))
+    minutes = (time.monotonic() - _STARTED) / 60
+    footer = f"bench took {minutes:.1f} min; load average {os.getloadavg()[0]:.1f} at the end"
+    print(report.results(measurements, sizes, footer))
     for problem in problems:
         print(f"ERROR {problem}")
     if problems:

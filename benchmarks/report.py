@@ -2,7 +2,7 @@
 
 from collections import defaultdict
 from dataclasses import dataclass
-from statistics import mean
+from statistics import mean, median
 
 from benchmarks.endpoints import BASELINE, DOWNLOAD, PAGE, Endpoint
 from benchmarks.wrk import Result
@@ -71,11 +71,10 @@ def rows(measurements: list[Measurement], size: int) -> list[Row]:
         runs = [m for m in group if m.endpoint.role == BASELINE]
         if not runs:
             raise ValueError("a group without a baseline run")
-        base = _row(runs[0].endpoint, runs, runs)
-        table.append(base)
+        table.append(_row(runs[0].endpoint, runs, runs, runs))
         for i, m in enumerate(group):
             if m.endpoint.role != BASELINE:
-                table.append(_row(m.endpoint, [m], _around(group, i) or runs))
+                table.append(_row(m.endpoint, [m], _around(group, i) or runs, runs))
     return table
 
 
@@ -94,8 +93,16 @@ def _around(group: list[Measurement], i: int) -> list[Measurement]:
     return before + after
 
 
-def _row(endpoint: Endpoint, runs: list[Measurement], base: list[Measurement]) -> Row:
+def _row(
+    endpoint: Endpoint,
+    runs: list[Measurement],
+    around: list[Measurement],
+    group_base: list[Measurement],
+) -> Row:
+    """Requests/s against the baseline runs around; latency against the group's median
+    baseline, since one stall of a shared machine can set a short run's p99."""
     first = runs[0]
+    latency = median if endpoint.role == BASELINE else mean
     clicks = sum(m.clicks for m in runs)
     # Clicks include the requests still in flight when wrk stopped, as HEADs and emails do.
     per = clicks if endpoint.role == DOWNLOAD else sum(m.result.requests for m in runs)
@@ -106,11 +113,11 @@ def _row(endpoint: Endpoint, runs: list[Measurement], base: list[Measurement]) -
         connections=first.connections,
         endpoint=endpoint,
         rps=mean(m.result.rps for m in runs),
-        p50_ms=mean(m.result.p50_ms for m in runs),
-        p99_ms=mean(m.result.p99_ms for m in runs),
-        base_rps=mean(m.result.rps for m in base),
-        base_p50_ms=mean(m.result.p50_ms for m in base),
-        base_p99_ms=mean(m.result.p99_ms for m in base),
+        p50_ms=latency(m.result.p50_ms for m in runs),
+        p99_ms=latency(m.result.p99_ms for m in runs),
+        base_rps=mean(m.result.rps for m in around),
+        base_p50_ms=median(m.result.p50_ms for m in group_base),
+        base_p99_ms=median(m.result.p99_ms for m in group_base),
         failed=sum(m.result.failed for m in runs),
         emails=emails,
         s3_heads=sum(m.s3_heads for m in runs) / per if per else 0.0,
@@ -153,14 +160,16 @@ class Growth:
 
 def growth(small: list[Row], large: list[Row]) -> list[Growth]:
     """Each row of the large table against the small table's row of the same endpoint,
-    database and connections (the small table is measured with one broker set-up)."""
+    database and connections (the small table is measured with one broker set-up); a
+    group's baseline only beside an endpoint of that group."""
     by_key = {(row.database, row.connections, row.endpoint.name): row for row in small}
     pairs = []
     for row in large:
         before = by_key.get((row.database, row.connections, row.endpoint.name))
         if before is not None:
             pairs.append(Growth(before, row))
-    return pairs
+    measured = {p.large.key[:3] for p in pairs if p.large.endpoint.role != BASELINE}
+    return [p for p in pairs if p.large.key[:3] in measured]
 
 
 def table(rows_: list[Row]) -> str:
@@ -248,7 +257,7 @@ def verdicts(large: list[Row], pairs: list[Growth], sizes: tuple[int, int]) -> l
     return lines
 
 
-def results(measurements: list[Measurement], sizes: tuple[int, int], seconds: float) -> str:
+def results(measurements: list[Measurement], sizes: tuple[int, int], footer: str) -> str:
     """The whole report: the table at the large size, p50 growth, verdicts."""
     small, large = sizes
     small_rows, large_rows = rows(measurements, small), rows(measurements, large)
@@ -258,8 +267,8 @@ def results(measurements: list[Measurement], sizes: tuple[int, int], seconds: fl
     return "\n".join(
         [
             "",
-            f"{large:,} shares. Each endpoint is read against the baseline runs just before and"
-            " after it; a baseline line is the mean of its group's runs.",
+            f"{large:,} shares. req/s÷base: over the mean of the baseline runs just before and"
+            " after the endpoint's; p99÷base: over the median p99 of its group's baseline runs.",
             table(large_rows),
             f"Noise: the baseline run after an endpoint did {noise} the requests/s of the one"
             " before it.",
@@ -270,6 +279,6 @@ def results(measurements: list[Measurement], sizes: tuple[int, int], seconds: fl
             "",
             *verdicts(large_rows, pairs, sizes),
             "",
-            f"bench took {seconds / 60:.1f} min",
+            footer,
         ]
     )

@@ -104,7 +104,7 @@ def test_every_endpoint_is_measured_between_two_baseline_runs():
     assert len(runs) == 2 * len(targets) + 1
 
 
-def test_each_row_is_read_against_the_baselines_around_it():
+def test_rows_read_rate_against_the_baselines_around_and_p99_against_the_median():
     group = [
         measure(BASELINE_ENDPOINT, rps=400, p99=10),
         measure(GET, rps=150, p99=40, clicks=750),
@@ -115,9 +115,9 @@ def test_each_row_is_read_against_the_baselines_around_it():
 
     base, get, head = report.rows(group, 200_000)
 
-    assert base.rps == pytest.approx(800 / 3)
+    assert (base.rps, base.p99_ms) == (pytest.approx(800 / 3), 30)
     assert get.rps_ratio == pytest.approx(150 / 300)
-    assert get.p99_ratio == pytest.approx(40 / 20)
+    assert get.p99_ratio == pytest.approx(40 / 30)  # one quick baseline run does not count
     assert head.rps_ratio == pytest.approx(100 / 200)
     assert report.baseline_drift(group) == (0.5, 1.0)
 
