@@ -5,6 +5,8 @@ the yardstick every row of the report is divided by. /bench/counts tells the ben
 many clicks and emails the measured requests left behind.
 """
 
+import os
+
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import include, path
 
@@ -17,10 +19,18 @@ def baseline(request: HttpRequest) -> HttpResponse:
 
 
 def counts(request: HttpRequest) -> JsonResponse:
-    """Click rows and owner emails so far (reached through Share, wherever they live)."""
+    """Click rows and owner emails so far (reached through Share, wherever they live), and
+    which worker answered: the bench asks until every worker has, so that none is still
+    busy with a request wrk left behind."""
     clicks = Share._meta.get_field("clicks").related_model
     emails = Share._meta.get_field("deliveries").related_model
-    return JsonResponse({"clicks": clicks.objects.count(), "emails": emails.objects.count()})
+    return JsonResponse(
+        {
+            "clicks": clicks.objects.count(),
+            "emails": emails.objects.count(),
+            "worker": os.getpid(),
+        }
+    )
 
 
 urlpatterns = [
