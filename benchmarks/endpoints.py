@@ -3,7 +3,7 @@
 Each line says what a request is (method, path, body, headers), which shares' codes it
 picks from, what it must answer, and how the report reads it (its role). When the landing
 page arrives, `GET /s/<code>` becomes role PAGE with expect=200, and the counted download
-is one more line, for instance:
+is one more entry, for instance:
 
     Endpoint("POST /s/<code>", "POST", DOWNLOADED, DOWNLOAD, expect=303,
              body="token={token}", headers=FORM, token="sharelinks.<module>.<function>"),
