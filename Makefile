@@ -72,7 +72,10 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# The click path over HTTP as production serves it (gunicorn, PostgreSQL and SQLite, no broker
+# and Redis), driven by wrk; about 10 minutes. docs/performance.md explains the output.
 bench: $(STAMP)
+	command -v wrk >/dev/null || apt-get install -y wrk || (apt-get update && apt-get install -y wrk)
 	$(BIN)/python -m benchmarks.click
 
 clean:
