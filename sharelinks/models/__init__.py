@@ -2,6 +2,7 @@
 
 from sharelinks.models.clicks import Click, ClickOutcome
 from sharelinks.models.deliveries import (
+    ON_ITS_WAY,
     ONCE_PER_SHARE,
     Delivery,
     DeliveryKind,
@@ -11,6 +12,7 @@ from sharelinks.models.shares import NotifyDownloads, Share, ShareQuerySet, Shar
 from sharelinks.models.throttles import ThrottleCounter
 
 __all__ = [
+    "ON_ITS_WAY",
     "ONCE_PER_SHARE",
     "Click",
     "ClickOutcome",
