@@ -12,8 +12,8 @@ from sharelinks.models.shares import NotifyDownloads, Share, ShareQuerySet, Shar
 from sharelinks.models.throttles import ThrottleCounter
 
 __all__ = [
-    "ON_ITS_WAY",
     "ONCE_PER_SHARE",
+    "ON_ITS_WAY",
     "Click",
     "ClickOutcome",
     "Delivery",
