@@ -22,14 +22,6 @@ from sharelinks.admin.inlines import RECORDS_SHOWN, ClickInline, DeliveryInline
 from sharelinks.admin.sendlink import SendLinkAdminMixin
 from sharelinks.models import ClickOutcome, Share, ShareStatus
 
-admin.site.site_header = _("sharelinks")
-admin.site.site_title = _("sharelinks")
-admin.site.index_title = _("Shared files")
-admin.site.site_url = None  # "/" only leads back here: no "view site" link
-# One model: the app list beside every page would only squeeze the change list's columns.
-admin.site.enable_nav_sidebar = False
-
-
 # What the change page shows but nobody may change: where the object is, and its history.
 STORED_FIELDS = ["bucket", "key", "content_type", "size_display"]
 HISTORY_FIELDS = [
