@@ -1,8 +1,10 @@
-"""The absolute short link of a share, as staff copy it and emails carry it."""
+"""The absolute short link of a share, as staff copy it and emails carry it, and its code
+read back from a pasted link."""
 
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 
+from sharelinks.codes import LINK_PREFIX, code_is_wellformed
 from sharelinks.conf import app_settings
 from sharelinks.models import Share
 
@@ -23,3 +25,20 @@ def share_url(share: Share, request: HttpRequest | None = None) -> str:
     if not app_settings.BASE_URL and request is not None:
         return request.build_absolute_uri(share.path)
     return share_url_base() + share.path
+
+
+def code_from_link(text: str) -> str | None:
+    """The code in a short link as staff paste it, or a bare code; None for anything else.
+
+    SHARELINKS_BASE_URL is stripped, or any other origin (the admin's own host when it is
+    unset, a link copied without its scheme), then the /s/ prefix, a query and a slash.
+    """
+    text = text.strip()
+    base = app_settings.BASE_URL.rstrip("/")
+    if base and text.startswith(base):
+        text = text[len(base) :]
+    text = text.split("#", 1)[0].split("?", 1)[0].rstrip("/")
+    _, prefix, code = text.rpartition(LINK_PREFIX)
+    if not prefix:
+        code = text
+    return code if code_is_wellformed(code) else None

@@ -75,7 +75,7 @@ class ShareAdmin(SendLinkAdminMixin, LifecycleActionsMixin, admin.ModelAdmin):
     add_form = ShareAddForm
     list_display_links = ["filename"]
     list_select_related = ["owner"]
-    search_fields = ["filename", "note", "=code"]
+    search_fields = ["filename", "note"]  # and codes or short links: get_search_results
     date_hierarchy = "created_at"
     ordering = ["-created_at"]
     empty_value_display = "\N{EM DASH}"
@@ -103,14 +103,25 @@ class ShareAdmin(SendLinkAdminMixin, LifecycleActionsMixin, admin.ModelAdmin):
         return super().has_delete_permission(request, obj) and self._owns(request, obj)
 
     def get_list_display(self, request: HttpRequest) -> list:
-        return [
+        columns = [
             "filename",
             _short_link_field(request),
             "status_badge",
             "expires_at",
             "downloads",
-            "owner",
+            "size_display",
+            "created_at",
         ]
+        # Staff see only their own shares: an owner column would repeat their name.
+        return [*columns, "owner"] if request.user.is_superuser else columns
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
+        """A pasted short link, or a bare code, finds its share; other text searches the
+        file name and note."""
+        code = links.code_from_link(search_term)
+        if code is not None:
+            return queryset.filter(code=code), False
+        return super().get_search_results(request, queryset, search_term)
 
     def get_list_filter(self, request: HttpRequest) -> list:
         if request.user.is_superuser:
@@ -217,7 +228,15 @@ class ShareAdmin(SendLinkAdminMixin, LifecycleActionsMixin, admin.ModelAdmin):
 
     @admin.display(description=_("status"))
     def status_badge(self, share: Share) -> str:
+        """The status a click would meet; a missing file wins over "Active", since a click
+        on such a share gets "no longer available", not the file."""
         status = share.status
+        if status == ShareStatus.ACTIVE and share.missing_since is not None:
+            return format_html(
+                '<span class="sharelink-status sharelink-status-missing" title="{}">{}</span>',
+                _("Its file is missing from storage: clicks get “no longer available”."),
+                _("File missing"),
+            )
         return format_html(
             '<span class="sharelink-status sharelink-status-{}" title="{}">{}</span>',
             status.value,
@@ -230,7 +249,7 @@ class ShareAdmin(SendLinkAdminMixin, LifecycleActionsMixin, admin.ModelAdmin):
         limit = "∞" if share.max_downloads is None else share.max_downloads
         return f"{share.download_count} / {limit}"
 
-    @admin.display(description=_("size"))
+    @admin.display(description=_("size"), ordering="size")
     def size_display(self, share: Share) -> str:
         return filesizeformat(share.size) if share.size is not None else self.empty_value_display
 
