@@ -215,8 +215,8 @@ def share_extend(*, share: Share, until: datetime) -> None:
         current = date_format(timezone.localtime(share.expires_at), "DATETIME_FORMAT")
         raise ValidationError(
             _(
-                "%(share)s already runs until %(current)s; extending cannot make it end "
-                "sooner (change the expiry on its page to shorten it)."
+                "Not extended: %(share)s already runs until %(current)s, and extending never "
+                "makes a share end sooner (change the expiry on its page to shorten it)."
             ),
             code="extend_shortens",
             params={"share": share.filename, "current": current},

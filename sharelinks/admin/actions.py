@@ -45,11 +45,11 @@ def extend_initial(queryset: QuerySet) -> datetime:
 # A reinstated share whose link still does not work, and what would make it work.
 STILL_DEAD = {
     ShareStatus.EXPIRED: _(
-        "%(share)s is no longer revoked, but it has expired: extend it to make its link work again."
+        "No longer revoked, but %(share)s has expired: extend it to make its link work again."
     ),
     ShareStatus.EXHAUSTED: _(
-        "%(share)s is no longer revoked, but its download limit is reached: raise the "
-        "limit on its page to make its link work again."
+        "No longer revoked, but %(share)s has reached its download limit: raise the limit on "
+        "its page to make its link work again."
     ),
 }
 
@@ -86,7 +86,9 @@ class LifecycleActionsMixin:
         for share in queryset:
             if share.revoked_at is None:
                 self.message_user(
-                    request, _("%(share)s was not revoked.") % {"share": share}, messages.INFO
+                    request,
+                    _("Not revoked, so nothing to reinstate: %(share)s.") % {"share": share},
+                    messages.INFO,
                 )
                 continue
             try:

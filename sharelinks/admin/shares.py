@@ -4,13 +4,13 @@ Every change goes through sharelinks.shares, like the views and commands do. Sta
 are not superusers see and change their own shares only.
 """
 
-from collections.abc import Callable
-
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+from django.utils.formats import date_format, time_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -19,6 +19,7 @@ from sharelinks.admin.actions import LifecycleActionsMixin, default_expiry
 from sharelinks.admin.filters import BrokenFilter, StatusFilter
 from sharelinks.admin.forms import ShareAddForm, ShareChangeForm
 from sharelinks.admin.inlines import RECORDS_SHOWN, ClickInline, DeliveryInline
+from sharelinks.admin.linkfield import short_link_field
 from sharelinks.admin.sendlink import SendLinkAdminMixin
 from sharelinks.models import ClickOutcome, Share, ShareStatus
 
@@ -36,35 +37,6 @@ HISTORY_FIELDS = [
 
 # A badge has to fit a narrow column; its title keeps the full wording.
 _BADGE_TEXT = {ShareStatus.EXHAUSTED: _("Limit reached")}
-
-
-def _short_link_field(request: HttpRequest) -> Callable[[Share], str]:
-    """The absolute short link with a copy button, as a column or read-only field.
-
-    It needs the request (the link's host when SHARELINKS_BASE_URL is unset), so it is made
-    per request; kept on the request so the change page's fieldsets and read-only fields
-    name the same callable.
-    """
-    if not hasattr(request, "_sharelinks_short_link"):
-
-        @admin.display(description=_("short link"))
-        def short_link(share: Share) -> str:
-            url = links.share_url(share, request)
-            origin = url.removesuffix(share.code)  # a narrow column breaks the line there
-            return format_html(
-                '<span class="sharelink"><code class="sharelink-url">{}<wbr>{}</code> '
-                '<button type="button" class="button sharelink-copy" data-copy="{}" '
-                'data-done="{}" data-fail="{}">{}</button></span>',
-                origin,
-                url[len(origin) :],
-                url,
-                _("Copied"),
-                _("Press Ctrl+C to copy"),
-                _("Copy"),
-            )
-
-        request._sharelinks_short_link = short_link
-    return request._sharelinks_short_link
 
 
 @admin.register(Share)
@@ -105,15 +77,20 @@ class ShareAdmin(SendLinkAdminMixin, LifecycleActionsMixin, admin.ModelAdmin):
     def get_list_display(self, request: HttpRequest) -> list:
         columns = [
             "filename",
-            _short_link_field(request),
+            short_link_field(request),
             "status_badge",
-            "expires_at",
+            "expires",
             "downloads",
             "size_display",
-            "created_at",
+            "created_on",
         ]
         # Staff see only their own shares: an owner column would repeat their name.
         return [*columns, "owner"] if request.user.is_superuser else columns
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):
+        # "Shares", not Django's "Select share to change": the list is where staff work.
+        context = {"title": self.opts.verbose_name_plural.capitalize(), **(extra_context or {})}
+        return super().changelist_view(request, context)
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
         """A pasted short link, or a bare code, finds its share; other text searches the
@@ -142,7 +119,7 @@ class ShareAdmin(SendLinkAdminMixin, LifecycleActionsMixin, admin.ModelAdmin):
                 (_("Recipients"), {"fields": ["message", "language", "recipients"]}),
                 (_("Link and notices"), {"fields": ["direct_download", "notify_downloads"]}),
             ]
-        link = _short_link_field(request)
+        link = short_link_field(request)
         sharing = [link, "status_badge", "filename", "expires_at", "max_downloads", "note"]
         password = ["new_password", "remove_password"] if obj.has_password else ["new_password"]
         return [
@@ -156,7 +133,7 @@ class ShareAdmin(SendLinkAdminMixin, LifecycleActionsMixin, admin.ModelAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Share | None = None) -> list:
         if obj is None:
             return []
-        readonly = [_short_link_field(request), "status_badge", *STORED_FIELDS, *HISTORY_FIELDS]
+        readonly = [short_link_field(request), "status_badge", *STORED_FIELDS, *HISTORY_FIELDS]
         return readonly if request.user.is_superuser else [*readonly, "owner"]
 
     def get_form(self, request: HttpRequest, obj: Share | None = None, **kwargs):
@@ -248,6 +225,22 @@ class ShareAdmin(SendLinkAdminMixin, LifecycleActionsMixin, admin.ModelAdmin):
     def downloads(self, share: Share) -> str:
         limit = "∞" if share.max_downloads is None else share.max_downloads
         return f"{share.download_count} / {limit}"
+
+    @admin.display(description=_("expires"), ordering="expires_at")
+    def expires(self, share: Share) -> str:
+        """Date and time on two lines, so the column stays narrow; one line on a phone."""
+        local = timezone.localtime(share.expires_at)
+        return format_html(
+            '<span class="nowrap">{}</span> <br class="sharelink-break">'
+            '<span class="nowrap">{}</span>',
+            date_format(local, "DATE_FORMAT"),
+            time_format(local, "TIME_FORMAT"),
+        )
+
+    @admin.display(description=_("created"), ordering="created_at")
+    def created_on(self, share: Share) -> str:
+        """The day only: the time is on the share's page, and the column stays narrow."""
+        return date_format(timezone.localtime(share.created_at), "DATE_FORMAT")
 
     @admin.display(description=_("size"), ordering="size")
     def size_display(self, share: Share) -> str:

@@ -29,7 +29,7 @@ def test_the_list_shows_size_and_creation_and_staff_no_owner_column(staff_client
     ShareFactory(owner=staff, size=2_500_000, body=False)
     html = staff_client.get(CHANGELIST).content.decode()
     assert '<td class="field-size_display">2.4\xa0MB</td>' in html
-    assert "column-created_at" in html
+    assert "column-created_on" in html
     assert "column-owner" not in html
 
 
