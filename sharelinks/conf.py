@@ -49,6 +49,9 @@ SETTINGS = table(
             "Buckets besides `AWS_STORAGE_BUCKET_NAME` whose objects staff may share by key."),
     Setting("UPLOAD_PREFIX", Str(), "shares/",
             "Where uploads land in the bucket: `<prefix><random>/<file name>`."),
+    Setting("UPLOAD_RETENTION", Duration(), timedelta(days=30),
+            "An uploaded file is deleted this long after the last share of it ended "
+            "(expired, revoked or used up); files shared by key are never deleted."),
     Setting("VERIFY_OBJECT_ON_CLICK", Bool(), True,
             "HEAD the object before redirecting: a deleted file gets a page, not S3's XML."),
     Setting("VERIFY_OBJECT_CACHE", Int(0, DAY, "seconds"), 300,

@@ -76,10 +76,13 @@ def share_create(
     expires_at: datetime | None = None,
     max_downloads: int | None = None,
     password: str = "",
+    uploaded: bool = False,
     **terms,
 ) -> Share:
     """Share an object already in S3; it must exist (HEAD), and its size and type are kept.
 
+    `uploaded` says the app stored the object for this share (never for a key staff
+    named): such a file is deleted once no share can serve it (sharelinks.retention).
     `terms` are other Share fields staff may set (note, message, direct_download, language,
     notify_downloads). The share remembers the time zone active now -- the staff member's
     own in the admin -- so every time a recipient sees is shown in it.
@@ -116,6 +119,7 @@ def share_create(
         size=info.size,
         expires_at=expires_at,
         max_downloads=max_downloads,
+        uploaded=uploaded,
         time_zone=timezone.get_current_timezone_name(),
         **{name: value for name, value in terms.items() if value is not None},
     )
@@ -153,8 +157,9 @@ def share_create_from_upload(
         raise ValidationError(str(err), code="storage_error") from err
     try:
         return share_create(
-            owner=owner, bucket=bucket, key=key, filename=filename, expires_at=expires_at, **terms
-        )
+            owner=owner, bucket=bucket, key=key, filename=filename, expires_at=expires_at,
+            uploaded=True, **terms,
+        )  # fmt: skip
     except (ValidationError, DatabaseError) as err:
         # Nothing shares the object and nobody else knows its random key: left behind it
         # would be an orphan no job ever deletes.
@@ -198,9 +203,22 @@ def share_revoke(*, share: Share) -> None:
         share.revoke(timezone.now())
 
 
+def file_kept_validate(share: Share) -> None:
+    """Refuse to bring back a share whose uploaded file the app has already deleted."""
+    if share.file_deleted_at is not None:
+        deleted = date_format(timezone.localtime(share.file_deleted_at), "DATE_FORMAT")
+        raise ValidationError(
+            _("Its file was deleted on %(date)s, after every share of it had ended: upload "
+              "the file again to share it."),
+            code="file_deleted",
+            params={"date": deleted},
+        )  # fmt: skip
+
+
 def share_reinstate(*, share: Share) -> None:
     """Undo a revocation."""
     if share.revoked_at is not None:
+        file_kept_validate(share)
         share.reinstate()
 
 
@@ -210,6 +228,7 @@ def share_extend(*, share: Share, until: datetime) -> None:
     Never an earlier one: a prefilled date staff confirm without reading must not cut a
     share short. Shortening is a deliberate edit of the expiry on the share's page.
     """
+    file_kept_validate(share)
     expiry_validate(until)
     if until < share.expires_at:
         current = date_format(timezone.localtime(share.expires_at), "DATETIME_FORMAT")

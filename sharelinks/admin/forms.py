@@ -166,6 +166,8 @@ class ShareChangeForm(forms.ModelForm):
             raise ValidationError(
                 _("Either type a new password or remove it."), code="password_both"
             )
+        if {"expires_at", "max_downloads"} & set(self.changed_data):
+            shares.file_kept_validate(self.instance)  # a later end would serve nothing
         return cleaned
 
     def clean_filename(self) -> str:

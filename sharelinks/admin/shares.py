@@ -6,25 +6,22 @@ are not superusers see and change their own shares only.
 
 from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.template.defaultfilters import filesizeformat
-from django.utils import timezone
-from django.utils.formats import date_format, time_format
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from sharelinks import links
 from sharelinks.admin.actions import LifecycleActionsMixin, default_expiry
+from sharelinks.admin.columns import ShareColumnsMixin
 from sharelinks.admin.filters import BrokenFilter, StatusFilter
 from sharelinks.admin.forms import ShareAddForm, ShareChangeForm
-from sharelinks.admin.inlines import RECORDS_SHOWN, ClickInline, DeliveryInline
+from sharelinks.admin.inlines import ClickInline, DeliveryInline
 from sharelinks.admin.linkfield import short_link_field
 from sharelinks.admin.sendlink import SendLinkAdminMixin
-from sharelinks.models import ClickOutcome, Share, ShareStatus
+from sharelinks.models import Share
 
 # What the change page shows but nobody may change: where the object is, and its history.
-STORED_FIELDS = ["bucket", "key", "content_type", "size_display"]
+STORED_FIELDS = ["bucket", "key", "content_type", "size_display", "file_fate"]
 HISTORY_FIELDS = [
     "code",
     "created_at",
@@ -35,12 +32,9 @@ HISTORY_FIELDS = [
     "missing_since",
 ]
 
-# A badge has to fit a narrow column; its title keeps the full wording.
-_BADGE_TEXT = {ShareStatus.EXHAUSTED: _("Limit reached")}
-
 
 @admin.register(Share)
-class ShareAdmin(SendLinkAdminMixin, LifecycleActionsMixin, admin.ModelAdmin):
+class ShareAdmin(SendLinkAdminMixin, LifecycleActionsMixin, ShareColumnsMixin, admin.ModelAdmin):
     """Shares of one staff member (all of them for superusers), with status at a glance."""
 
     form = ShareChangeForm
@@ -171,79 +165,5 @@ class ShareAdmin(SendLinkAdminMixin, LifecycleActionsMixin, admin.ModelAdmin):
             changed.append("password")
         if changed:
             obj.save(update_fields=changed)
-
-    # -- columns ---------------------------------------------------------------------
-
-    @admin.display(description=_("views and downloads"))
-    def activity(self, share: Share) -> str:
-        """Page views (never counted) apart from downloads, with scanners named apart.
-
-        From the click log, so it covers what the log still keeps (CLICK_RETENTION_DAYS).
-        """
-        counts = share.clicks.aggregate(
-            views=Count("pk", filter=Q(outcome=ClickOutcome.VIEWED)),
-            scanners=Count("pk", filter=Q(outcome=ClickOutcome.VIEWED, scanner=True)),
-            downloads=Count("pk", filter=Q(outcome=ClickOutcome.REDIRECTED)),
-            resumed=Count("pk", filter=Q(outcome=ClickOutcome.RESUMED)),
-        )
-        text = _(
-            "%(views)d page views (%(scanners)d by mail scanners or link previews), "
-            "%(downloads)d downloads, %(resumed)d resumed downloads (not counted)"
-        )
-        return text % counts
-
-    @admin.display(description=_("clicks"))
-    def clicks_count(self, share: Share) -> str:
-        """All clicks ever logged; the log below lists only the latest RECORDS_SHOWN."""
-        count = share.clicks.count()
-        if count <= RECORDS_SHOWN:
-            return str(count)
-        return _("%(count)d (the latest %(shown)d are listed below)") % {
-            "count": count,
-            "shown": RECORDS_SHOWN,
-        }
-
-    @admin.display(description=_("status"))
-    def status_badge(self, share: Share) -> str:
-        """The status a click would meet; a missing file wins over "Active", since a click
-        on such a share gets "no longer available", not the file."""
-        status = share.status
-        if status == ShareStatus.ACTIVE and share.missing_since is not None:
-            return format_html(
-                '<span class="sharelink-status sharelink-status-missing" title="{}">{}</span>',
-                _("Its file is missing from storage: clicks get “no longer available”."),
-                _("File missing"),
-            )
-        return format_html(
-            '<span class="sharelink-status sharelink-status-{}" title="{}">{}</span>',
-            status.value,
-            status.label,
-            _BADGE_TEXT.get(status, status.label),
-        )
-
-    @admin.display(description=_("downloads"), ordering="download_count")
-    def downloads(self, share: Share) -> str:
-        limit = "∞" if share.max_downloads is None else share.max_downloads
-        return f"{share.download_count} / {limit}"
-
-    @admin.display(description=_("expires"), ordering="expires_at")
-    def expires(self, share: Share) -> str:
-        """Date and time on two lines, so the column stays narrow; one line on a phone."""
-        local = timezone.localtime(share.expires_at)
-        return format_html(
-            '<span class="nowrap">{}</span> <br class="sharelink-break">'
-            '<span class="nowrap">{}</span>',
-            date_format(local, "DATE_FORMAT"),
-            time_format(local, "TIME_FORMAT"),
-        )
-
-    @admin.display(description=_("created"), ordering="created_at")
-    def created_on(self, share: Share) -> str:
-        """The day only: the time is on the share's page, and the column stays narrow."""
-        return date_format(timezone.localtime(share.created_at), "DATE_FORMAT")
-
-    @admin.display(description=_("size"), ordering="size")
-    def size_display(self, share: Share) -> str:
-        return filesizeformat(share.size) if share.size is not None else self.empty_value_display
 
     # -- actions ---------------------------------------------------------------------
