@@ -164,7 +164,7 @@ def test_an_admin_sees_the_lock_on_the_users_page_and_lifts_it(client, admin_cli
 
     html = admin_client.get(page).content.decode()
     assert "3 failed sign-ins from all networks in the window." in html
-    assert "Refused from 1 network(s) until " in html
+    assert "Refused from 1 network until " in html
     unlock = f"/admin/auth/user/{maria.pk}/unlock/"
     assert f'href="{unlock}"' in html
     assert "Lifting the lock forgets these failures" in admin_client.get(unlock).content.decode()

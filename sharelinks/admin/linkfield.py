@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext as _gettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from sharelinks import links
@@ -51,7 +51,7 @@ def qr_svg(url: str) -> SafeString:
     glare or a smudged screen; the size follows the page's CSS, not the SVG.
     """
     code = segno.make(url, error="m", micro=False)
-    title = _gettext("QR code of the short link")
+    title = gettext("QR code of the short link")
     svg = code.svg_inline(
         scale=1, border=4, dark="#000", light="#fff", omitsize=True, title=title,
         svgclass="sharelink-qr",

@@ -12,6 +12,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from sharelinks import logins
 
@@ -35,14 +36,20 @@ class StaffUserAdmin(UserAdmin):
         state = logins.login_throttle(username=user.get_username())
         if state.clear:
             return _("No failed sign-ins of late.")
-        parts = [_("%(count)d failed sign-ins from all networks in the window.") % {
-            "count": state.failures}]  # fmt: skip
+        failures = ngettext(
+            "%(count)d failed sign-in from all networks in the window.",
+            "%(count)d failed sign-ins from all networks in the window.",
+            state.failures,
+        )
+        parts = [failures % {"count": state.failures}]
         if state.locked_networks:
             until = date_format(localtime(state.locked_until), "DATETIME_FORMAT")
-            parts.append(
-                _("Refused from %(networks)d network(s) until %(until)s")
-                % {"networks": state.locked_networks, "until": until}
+            refused = ngettext(
+                "Refused from %(count)d network until %(until)s.",
+                "Refused from %(count)d networks until %(until)s.",
+                state.locked_networks,
             )
+            parts.append(refused % {"count": state.locked_networks, "until": until})
         if state.slowed:
             parts.append(_("Every network that fails waits between tries."))
         # A link to a page of its own: a button inside the change form would become the

@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from sharelinks.conf import app_settings
 from sharelinks.mail import messages, retry
@@ -77,9 +77,11 @@ def share_send_link(
 
 # Why a link cannot be mailed, by status: the recipient would only meet a "gone" page.
 DEAD_LINK = {
-    ShareStatus.EXPIRED: _lazy("This share has expired: extend it before sending its link."),
-    ShareStatus.REVOKED: _lazy("This share was revoked: reinstate it before sending its link."),
-    ShareStatus.EXHAUSTED: _lazy(
+    ShareStatus.EXPIRED: gettext_lazy("This share has expired: extend it before sending its link."),
+    ShareStatus.REVOKED: gettext_lazy(
+        "This share was revoked: reinstate it before sending its link."
+    ),
+    ShareStatus.EXHAUSTED: gettext_lazy(
         "This share has reached its download limit: raise the limit before sending its link."
     ),
 }
