@@ -55,6 +55,18 @@ def _read_until(text: str, start: int, end: str) -> int:
     return len(text) if found < 0 else found
 
 
+def _word_end(text: str, start: int) -> int:
+    """Where the word at start ends; a quoted name may hold separators (`"Keller, Maria"`)."""
+    stop, length = start, len(text)
+    if text[start] == '"':
+        stop = _read_until(text, start + 1, '"') + 1
+    while stop < length and not (
+        text[stop].isspace() or text[stop] in SEPARATORS or text[stop] in '<"'
+    ):
+        stop += 1
+    return min(stop, length)
+
+
 def _entries(text: str) -> tuple[list[tuple[int, str, str]], list[tuple[int, str]]]:
     """(where, name, address) and the pieces that are neither, as typed (where, text); one pass.
 
@@ -97,14 +109,8 @@ def _entries(text: str) -> tuple[list[tuple[int, str, str]], list[tuple[int, str
                 found.append((start, _name_clean(name), text[index + 1 : close].strip()))
             index = close + 1
         else:
-            stop = index
-            if char == '"':  # a quoted name may hold separators: `"Keller, Maria" <m@...>`
-                stop = _read_until(text, index + 1, '"') + 1
-            while stop < length and not (
-                text[stop].isspace() or text[stop] in SEPARATORS or text[stop] in '<"'
-            ):
-                stop += 1
-            pending.append((index, min(stop, length)))
+            stop = _word_end(text, index)
+            pending.append((index, stop))
             index = stop
     flush()
     return found, rejected
@@ -143,7 +149,7 @@ def recipients_clean(recipients: str | Iterable[str | Recipient]) -> list[Recipi
         raise ValidationError(
             _("Not a valid email address: %(addresses)s"),
             code="invalid_recipient",
-            params={"addresses": ", ".join(typed for _, typed in sorted(invalid))},
+            params={"addresses": ", ".join(typed for _where, typed in sorted(invalid))},
         )
     if len(chosen) > app_settings.MAX_RECIPIENTS:
         raise ValidationError(
