@@ -58,7 +58,7 @@ if ENV["SHARELINKS_BASE_URL"]:
 DEFAULT_EXCEPTION_REPORTER_FILTER = "project.errorreports.SecretHidingFilter"
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "sharelinks.apps.AdminConfig",  # django.contrib.admin, with sharelinks' own site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -1,6 +1,8 @@
-"""App configuration: registers the system checks and the Celery tasks when Django starts."""
+"""App configuration: registers the system checks and the Celery tasks when Django starts;
+the admin's configuration installs sharelinks' admin site as the default one."""
 
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.utils.translation import gettext_lazy as _
 
 
@@ -15,3 +17,10 @@ class SharelinksConfig(AppConfig):
         # Imported for their registrations: the checks with Django, the tasks with Celery
         # (the mail package publishes its send task by name, from the registry).
         from sharelinks import checks, tasks  # noqa: F401
+
+
+class AdminConfig(admin_apps.AdminConfig):
+    """django.contrib.admin with sharelinks' site (sharelinks.adminsite) as the default."""
+
+    default = False  # INSTALLED_APPS names it; "sharelinks" alone still means the app
+    default_site = "sharelinks.adminsite.SharelinksAdminSite"

@@ -1,34 +1,39 @@
-"""Staff sign-in that stops answering a username after repeated wrong passwords.
+"""Staff sign-in: Django's ModelBackend behind the throttle of sharelinks.logins.
 
-The admin is the one place where a password guards every share, so guessing it is
-throttled: after LOGIN_FAILURE_LIMIT failures within LOGIN_FAILURE_WINDOW seconds a
-username is refused -- right password or not -- until the window has passed. The page
-says nothing different, so the lock tells an attacker nothing. Counted in the cache, so
-it spans all web processes when the cache is Redis.
+The throttle is asked before the password is hashed, so a refused attempt costs two
+indexed reads, not a hash: a flood of guesses cannot buy CPU. A refusal raises
+PermissionDenied, which makes django.contrib.auth.authenticate stop and report a failed
+login: the page is the one a wrong password gets, word for word. It comes back sooner
+than a checked password does; that tells the sender only what they already know (this
+username failed too often from their network), never whether the username exists, since
+unknown usernames are counted and refused alike. Making it wait the length of a hash
+would hold a web worker per refused guess: the very cost the throttle is there to cut.
+A wrong password for an unknown username still costs a full hash (ModelBackend hashes a
+dummy password), so timing does not tell which usernames exist.
 """
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 
-from sharelinks.conf import app_settings
-from sharelinks.throttle import count_in_window
-
-
-def _key(username: str | None) -> str:
-    return f"sharelinks:login-failures:{(username or '').strip().lower()}"
+from sharelinks import logins
+from sharelinks.visitors import client_ip, client_network
 
 
 class ThrottledModelBackend(ModelBackend):
-    """Django's ModelBackend, refusing a username that failed too often of late."""
+    """Django's ModelBackend, refusing a username that failed too often from this network."""
 
     def authenticate(self, request, username=None, password=None, **kwargs):
-        key = _key(username or kwargs.get("email"))
-        if cache.get(key, 0) >= app_settings.LOGIN_FAILURE_LIMIT:
+        if username is None:
+            username = kwargs.get(get_user_model().USERNAME_FIELD)
+        if username is None or password is None:
+            return None
+        network = client_network(client_ip(request)) if request is not None else None
+        if not logins.login_allowed(username=username, network=network):
             raise PermissionDenied  # ends the backend chain; Django reports a failed login
         user = super().authenticate(request, username=username, password=password, **kwargs)
         if user is None:
-            count_in_window(key, app_settings.LOGIN_FAILURE_WINDOW)
+            logins.login_failed(username=username, network=network)
         else:
-            cache.delete(key)
+            logins.login_succeeded(username=username, network=network)
         return user

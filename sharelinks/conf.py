@@ -50,6 +50,9 @@ SETTINGS = table(
             "Buckets besides `AWS_STORAGE_BUCKET_NAME` whose objects staff may share by key."),
     Setting("UPLOAD_PREFIX", Str(), "shares/",
             "Where uploads land in the bucket: `<prefix><random>/<file name>`."),
+    Setting("UPLOAD_RETENTION", Duration(), timedelta(days=30),
+            "An uploaded file is deleted this long after the last share of it ended "
+            "(expired, revoked or used up); files shared by key are never deleted."),
     Setting("VERIFY_OBJECT_ON_CLICK", Bool(), True,
             "HEAD the object before redirecting: a deleted file gets a page, not S3's XML."),
     Setting("VERIFY_OBJECT_CACHE", Int(0, DAY, "seconds"), 300,
@@ -81,10 +84,17 @@ SETTINGS = table(
             "Unknown codes one network (/24, /48) may try per window before it gets 429."),
     Setting("GUESS_WINDOW", Int(1, DAY, "seconds"), 600,
             "The window of `SHARELINKS_GUESS_LIMIT`, and the 429's `Retry-After`."),
+    # Counted in the database per username and network: nobody elsewhere can lock staff out.
     Setting("LOGIN_FAILURE_LIMIT", Int(1), 10,
-            "Wrong staff passwords for one username per window before it is refused."),
+            "Wrong staff passwords for one username from one network per window before that "
+            "network is refused for it (`manage.py sharelinks_unlock` lifts it)."),
+    Setting("LOGIN_FAILURES_PER_USERNAME", Int(1), 50,
+            "Wrong passwords for one username from all networks per window before each "
+            "network is slowed to one try per `SHARELINKS_LOGIN_SLOWDOWN`."),
     Setting("LOGIN_FAILURE_WINDOW", Int(1, DAY, "seconds"), 900,
-            "The window of `SHARELINKS_LOGIN_FAILURE_LIMIT`."),
+            "The window of the two sign-in limits."),
+    Setting("LOGIN_SLOWDOWN", Int(1, 3600, "seconds"), 30,
+            "Under attack, how long a network that failed waits before its next sign-in try."),
     # Counted in the database per share and network: a cache flush must not reopen guessing.
     Setting("PASSWORD_FAILURES_PER_NETWORK", Int(1), 5,
             "Wrong share passwords from one network per window before it gets 429."),

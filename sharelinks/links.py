@@ -1,5 +1,6 @@
 """The short links: a share's general link or a person's own, found by code, what a click
-on one would get, and the absolute URL staff copy and emails carry."""
+on one would get, the absolute URL staff copy and emails carry, and a code read back from
+a pasted link."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -8,7 +9,7 @@ from enum import StrEnum
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 
-from sharelinks.codes import code_is_personal
+from sharelinks.codes import LINK_PREFIX, code_is_personal, code_is_wellformed
 from sharelinks.conf import app_settings
 from sharelinks.models import Recipient, RecipientState, Share
 
@@ -30,6 +31,23 @@ def share_url(share: "Share | Recipient", request: HttpRequest | None = None) ->
     if not app_settings.BASE_URL and request is not None:
         return request.build_absolute_uri(share.path)
     return share_url_base() + share.path
+
+
+def code_from_link(text: str) -> str | None:
+    """The code in a short link as staff paste it, or a bare code; None for anything else.
+
+    SHARELINKS_BASE_URL is stripped, or any other origin (the admin's own host when it is
+    unset, a link copied without its scheme), then the /s/ prefix, a query and a slash.
+    """
+    text = text.strip()
+    base = app_settings.BASE_URL.rstrip("/")
+    if base and text.startswith(base):
+        text = text[len(base) :]
+    text = text.split("#", 1)[0].split("?", 1)[0].rstrip("/")
+    _, prefix, code = text.rpartition(LINK_PREFIX)
+    if not prefix:
+        code = text
+    return code if code_is_wellformed(code) else None
 
 
 class LinkStatus(StrEnum):

@@ -1,4 +1,5 @@
-"""Periodic upkeep: expiry reminders, click-log retention, and the broken-share check.
+"""Periodic upkeep: expiry reminders, click-log retention, the broken-share check, and
+spent throttle counters (uploads past their retention: sharelinks.retention).
 
 Each runs from celery beat (sharelinks.tasks) or from `manage.py maintenance` for operators
 without beat; each is safe to run twice or concurrently.
@@ -13,7 +14,7 @@ from datetime import datetime, timedelta
 from django.db.models import F
 from django.utils import timezone
 
-from sharelinks import aws, mail, shares
+from sharelinks import aws, mail, shares, throttle
 from sharelinks.conf import app_settings
 from sharelinks.models import Click, Delivery, DeliveryKind, Share
 
@@ -146,3 +147,18 @@ def _record(share: Share, *, found: bool, report: CheckReport) -> None:
     change = shares.share_presence_record(share=share, found=found)
     report.missing += change == "missing"
     report.restored += change == "restored"
+
+
+def counters_purge(*, now: datetime | None = None) -> int:
+    """Delete throttle counters whose window ended (sign-in and share-password failures).
+
+    Every username anyone types gets its counters, so without this the table would grow
+    with each guessing campaign; a counter past its window decides nothing any more.
+    """
+    window = max(app_settings.LOGIN_FAILURE_WINDOW, app_settings.PASSWORD_FAILURE_WINDOW)
+    deleted = throttle.counters_purge(
+        older_than=timedelta(seconds=window), now=now or timezone.now()
+    )
+    if deleted:
+        logger.info("deleted %d spent throttle counters", deleted)
+    return deleted

@@ -10,8 +10,9 @@ from typing import IO
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ImproperlyConfigured, ValidationError
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from sharelinks import aws, mail
@@ -75,10 +76,13 @@ def share_create(
     expires_at: datetime | None = None,
     max_downloads: int | None = None,
     password: str = "",
+    uploaded: bool = False,
     **terms,
 ) -> Share:
     """Share an object already in S3; it must exist (HEAD), and its size and type are kept.
 
+    `uploaded` says the app stored the object for this share (never for a key staff
+    named): such a file is deleted once no share can serve it (sharelinks.retention).
     `terms` are other Share fields staff may set (note, message, direct_download, language,
     notify_downloads). The share remembers the time zone active now -- the staff member's
     own in the admin -- so every time a recipient sees is shown in it.
@@ -115,12 +119,16 @@ def share_create(
         size=info.size,
         expires_at=expires_at,
         max_downloads=max_downloads,
+        uploaded=uploaded,
         time_zone=timezone.get_current_timezone_name(),
         **{name: value for name, value in terms.items() if value is not None},
     )
     share.set_password(password)
     share.full_clean()
-    share.save()
+    with (
+        transaction.atomic()
+    ):  # a savepoint: a refused INSERT leaves the caller's transaction usable
+        share.save()
     logger.info("share %s created by user %s for s3://%s/%s", share.pk, owner.pk, bucket, key)
     return share
 
@@ -147,9 +155,38 @@ def share_create_from_upload(
         key = aws.object_upload(bucket=bucket, key=key, content=content, content_type=content_type)
     except aws.StorageError as err:
         raise ValidationError(str(err), code="storage_error") from err
-    return share_create(
-        owner=owner, bucket=bucket, key=key, filename=filename, expires_at=expires_at, **terms
-    )
+    try:
+        return share_create(
+            owner=owner, bucket=bucket, key=key, filename=filename, expires_at=expires_at,
+            uploaded=True, **terms,
+        )  # fmt: skip
+    except (ValidationError, DatabaseError) as err:
+        # Nothing shares the object and nobody else knows its random key: left behind it
+        # would be an orphan no job ever deletes.
+        _upload_discard(bucket, key)
+        if isinstance(err, ValidationError):
+            raise
+        logger.exception("share for s3://%s/%s not saved; the upload was deleted", bucket, key)
+        raise ValidationError(
+            _(
+                "The file was uploaded, but the database did not save the share (%(error)s). "
+                "The upload was deleted and nothing was shared; try again."
+            ),
+            code="share_not_saved",
+            params={"error": type(err).__name__},
+        ) from err
+
+
+def _upload_discard(bucket: str, key: str) -> None:
+    try:
+        aws.object_delete(bucket=bucket, key=key)
+    except aws.StorageError:
+        logger.exception(
+            "s3://%s/%s: uploaded for a share that was not saved, and "
+            "could not be deleted: delete it by hand",
+            bucket,
+            key,
+        )
 
 
 def _default_bucket() -> str:
@@ -166,15 +203,43 @@ def share_revoke(*, share: Share) -> None:
         share.revoke(timezone.now())
 
 
+def file_kept_validate(share: Share) -> None:
+    """Refuse to bring back a share whose uploaded file the app has already deleted."""
+    if share.file_deleted_at is not None:
+        deleted = date_format(timezone.localtime(share.file_deleted_at), "DATE_FORMAT")
+        raise ValidationError(
+            _("Its file was deleted on %(date)s, after every share of it had ended: upload "
+              "the file again to share it."),
+            code="file_deleted",
+            params={"date": deleted},
+        )  # fmt: skip
+
+
 def share_reinstate(*, share: Share) -> None:
     """Undo a revocation."""
     if share.revoked_at is not None:
+        file_kept_validate(share)
         share.reinstate()
 
 
 def share_extend(*, share: Share, until: datetime) -> None:
-    """Give a share a new expiry (earlier or later); the link stays the same."""
+    """Give a share a later expiry; the link stays the same.
+
+    Never an earlier one: a prefilled date staff confirm without reading must not cut a
+    share short. Shortening is a deliberate edit of the expiry on the share's page.
+    """
+    file_kept_validate(share)
     expiry_validate(until)
+    if until < share.expires_at:
+        current = date_format(timezone.localtime(share.expires_at), "DATETIME_FORMAT")
+        raise ValidationError(
+            _(
+                "Not extended: %(share)s already runs until %(current)s, and extending never "
+                "makes a share end sooner (change the expiry on its page to shorten it)."
+            ),
+            code="extend_shortens",
+            params={"share": share.filename, "current": current},
+        )
     share.extend(until)
 
 

@@ -5,7 +5,7 @@ import logging
 from celery import shared_task
 from celery.exceptions import Retry
 
-from sharelinks import mail, maintenance
+from sharelinks import mail, maintenance, retention
 
 logger = logging.getLogger(__name__)
 
@@ -62,3 +62,15 @@ def clicks_purge(self) -> int:
 def objects_check() -> dict:
     """HEAD the objects of active shares, least recently checked first; flag missing ones."""
     return maintenance.objects_check().as_dict()
+
+
+@shared_task(ignore_result=True)
+def uploads_purge() -> dict:
+    """Delete uploaded files whose every share ended SHARELINKS_UPLOAD_RETENTION ago."""
+    return retention.uploads_purge().as_dict()
+
+
+@shared_task(ignore_result=True)
+def counters_purge() -> int:
+    """Delete throttle counters whose window has ended."""
+    return maintenance.counters_purge()

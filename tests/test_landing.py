@@ -39,6 +39,14 @@ def outcomes(share) -> list[str]:
     return list(share.clicks.order_by("at", "pk").values_list("outcome", flat=True))
 
 
+def test_an_owner_without_a_full_name_is_named_by_email_address_never_by_login(client):
+    owner = UserFactory(username="admin", first_name="", last_name="", email="it@corp.example")
+    page = client.get(ShareFactory(owner=owner).path, HTTP_USER_AGENT=PERSON).content.decode()
+    assert "<h1>it@corp.example shared a file with you</h1>" in page
+    assert '<dd><a href="mailto:it@corp.example">it@corp.example</a></dd>' in page
+    assert "admin" not in page.replace("/admin/", "")
+
+
 def test_the_page_says_what_from_whom_until_when_and_how_many_are_left(client, s3_server):
     owner = UserFactory(username="tanaka", first_name="Hanako", last_name="Tanaka")
     share = ShareFactory(

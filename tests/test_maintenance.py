@@ -165,7 +165,21 @@ def test_beat_schedules_are_registered_for_every_job():
         "sharelinks.tasks.expiry_reminders_queue",
         "sharelinks.tasks.objects_check",
         "sharelinks.tasks.clicks_purge",
+        "sharelinks.tasks.uploads_purge",
+        "sharelinks.tasks.counters_purge",
     } <= registered
+
+
+def test_spent_throttle_counters_are_deleted(settings):
+    from sharelinks.models import ThrottleCounter
+
+    settings.SHARELINKS_LOGIN_FAILURE_WINDOW = 900
+    settings.SHARELINKS_PASSWORD_FAILURE_WINDOW = 600
+    now = timezone.now()
+    ThrottleCounter.objects.create(key="login:spent", window_start=now - timedelta(seconds=901))
+    ThrottleCounter.objects.create(key="login:live", window_start=now - timedelta(seconds=899))
+    assert maintenance.counters_purge(now=now) == 1
+    assert list(ThrottleCounter.objects.values_list("key", flat=True)) == ["login:live"]
 
 
 def test_registering_the_jobs_tells_a_running_beat_to_reload():

@@ -122,6 +122,15 @@ def test_revoke_reinstate_extend(owner):
         shares.share_extend(share=share, until=timezone.now() - timedelta(days=1))
 
 
+def test_extend_never_shortens(owner):
+    share = ShareFactory(owner=owner, body=False, expires_at=timezone.now() + timedelta(days=60))
+    with pytest.raises(ValidationError) as caught:
+        shares.share_extend(share=share, until=timezone.now() + timedelta(days=7))
+    assert caught.value.code == "extend_shortens"
+    share.refresh_from_db()
+    assert share.expires_at > timezone.now() + timedelta(days=59)
+
+
 def test_share_url_prefers_the_configured_origin(rf, settings):
     share = ShareFactory(body=False)
     assert links.share_url(share) == f"https://files.example.com/s/{share.code}"

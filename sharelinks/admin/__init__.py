@@ -1,9 +1,12 @@
-"""The staff UI: the share admin, its forms, inlines, filters and action pages.
+"""The staff UI: the share admin, its forms, inlines, filters and action pages; the user
+page's sign-in throttle.
 
-Every change goes through the services (sharelinks.shares, sharelinks.mail), as the views
-and commands do; importing this package registers ShareAdmin with the admin site.
+Every change goes through the services (sharelinks.shares, sharelinks.mail, ...), as the
+views and commands do; importing this package registers ShareAdmin and StaffUserAdmin with
+the admin site.
 """
 
 from sharelinks.admin.shares import ShareAdmin
+from sharelinks.admin.users import StaffUserAdmin
 
-__all__ = ["ShareAdmin"]
+__all__ = ["ShareAdmin", "StaffUserAdmin"]

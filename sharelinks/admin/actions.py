@@ -29,6 +29,31 @@ def default_expiry() -> datetime:
     return (timezone.now() + app_settings.DEFAULT_LIFETIME).replace(second=0, microsecond=0)
 
 
+def extend_initial(queryset: QuerySet) -> datetime:
+    """The extend page's proposal: the later of the latest current expiry and the default.
+
+    Never earlier than a selected share already runs: a prefilled now + 7 days once cut a
+    share that ran until late January to early December for staff who clicked "Extend".
+    Capped at SHARELINKS_MAX_LIFETIME from now, which the service would refuse.
+    """
+    latest = max((share.expires_at for share in queryset), default=None)
+    proposal = max(filter(None, [latest, default_expiry()]))
+    cap = timezone.now() + app_settings.MAX_LIFETIME
+    return min(proposal, cap).replace(second=0, microsecond=0)
+
+
+# A reinstated share whose link still does not work, and what would make it work.
+STILL_DEAD = {
+    ShareStatus.EXPIRED: _(
+        "No longer revoked, but %(share)s has expired: extend it to make its link work again."
+    ),
+    ShareStatus.EXHAUSTED: _(
+        "No longer revoked, but %(share)s has reached its download limit: raise the limit on "
+        "its page to make its link work again."
+    ),
+}
+
+
 class LifecycleActionsMixin:
     """Revoke, reinstate and extend the selected shares."""
 
@@ -56,16 +81,33 @@ class LifecycleActionsMixin:
 
     @admin.action(description=_("Reinstate the selected shares"), permissions=["change"])
     def reinstate_shares(self, request: HttpRequest, queryset: QuerySet) -> None:
-        count = queryset.count()
-        done = ngettext("%(count)d share reinstated.", "%(count)d shares reinstated.", count)
-        for share in self._apply(request, queryset, shares.share_reinstate, done):
-            if share.status == ShareStatus.EXPIRED:
+        """Undo revocations; say which links work again and which are still dead, and why."""
+        working = 0
+        for share in queryset:
+            if share.revoked_at is None:
                 self.message_user(
                     request,
-                    _("%(share)s has expired: extend it to make its link work again.")
-                    % {"share": share},
-                    messages.WARNING,
+                    _("Not revoked, so nothing to reinstate: %(share)s.") % {"share": share},
+                    messages.INFO,
                 )
+                continue
+            try:
+                shares.share_reinstate(share=share)
+            except ValidationError as err:
+                self.message_user(request, f"{share}: {' '.join(err.messages)}", messages.ERROR)
+                continue
+            still_dead = STILL_DEAD.get(share.status)
+            if still_dead is None:
+                working += 1
+            else:
+                self.message_user(request, still_dead % {"share": share}, messages.WARNING)
+        if working:
+            done = ngettext(
+                "%(count)d share reinstated: its link works again.",
+                "%(count)d shares reinstated: their links work again.",
+                working,
+            )
+            self.message_user(request, done % {"count": working}, messages.SUCCESS)
 
     @admin.action(description=_("Extend the selected shares…"), permissions=["change"])
     def extend_shares(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
@@ -75,7 +117,7 @@ class LifecycleActionsMixin:
             if form.is_valid():
                 return self._extend(request, queryset, form.cleaned_data["expires_at"])
         else:
-            form = ShareExtendForm(initial={"expires_at": default_expiry()})
+            form = ShareExtendForm(initial={"expires_at": extend_initial(queryset)})
         context = {
             **self.admin_site.each_context(request),
             "title": _("Extend shares"),
@@ -96,9 +138,10 @@ class LifecycleActionsMixin:
         except ValidationError as err:
             self.message_user(request, " ".join(err.messages), messages.ERROR)
             return
+        # No period after the date: formats such as "4:59 a.m." end in one already.
         done = ngettext(
-            "%(count)d share now expires at %(until)s.",
-            "%(count)d shares now expire at %(until)s.",
+            "%(count)d share extended: it now expires %(until)s",
+            "%(count)d shares extended: they now expire %(until)s",
             len(selected),
         )
         until_text = date_format(timezone.localtime(until), "DATETIME_FORMAT")

@@ -11,10 +11,11 @@ from django import forms
 from django.contrib.admin import widgets
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
 from sharelinks import shares
-from sharelinks.mail import recipients_clean
+from sharelinks.mail import Addressee, recipients_clean
 from sharelinks.models import Share
 
 # Where a service error belongs on the add form, by its code; the rest go on the form.
@@ -79,14 +80,22 @@ class ShareAddForm(forms.ModelForm):
     def clean(self) -> dict:
         cleaned = super().clean()
         has_upload, has_key = bool(cleaned.get("upload")), bool(cleaned.get("key"))
-        if has_upload == has_key:
+        if not has_upload and not has_key and not self._errors_on("upload", "key"):
             raise ValidationError(
-                _("Upload a file or name an object already in S3 (bucket and key), not both."),
-                code="source",
+                _("Choose what to share: upload a file, or name an object already in S3."),
+                code="source_missing",
+            )
+        if has_upload and has_key:
+            raise ValidationError(
+                _("Upload a file or name an object already in S3, not both."),
+                code="source_both",
             )
         if has_upload and cleaned.get("bucket"):
             self.add_error("bucket", _("Uploads always go to the app's own bucket."))
         return cleaned
+
+    def _errors_on(self, *names: str) -> bool:
+        return any(name in self.errors for name in names)
 
     def _post_clean(self) -> None:
         # The service validates the whole share (model rules included) and saves it, so
@@ -157,6 +166,8 @@ class ShareChangeForm(forms.ModelForm):
             raise ValidationError(
                 _("Either type a new password or remove it."), code="password_both"
             )
+        if {"expires_at", "max_downloads"} & set(self.changed_data):
+            shares.file_kept_validate(self.instance)  # a later end would serve nothing
         return cleaned
 
     def clean_filename(self) -> str:
@@ -180,11 +191,15 @@ class ShareExtendForm(forms.Form):
 
 
 class RecipientsField(forms.CharField):
-    """Email addresses separated by commas or lines; every bad one is a form error."""
+    """Email addresses separated by commas or lines; every bad one is a form error.
+
+    recipients_clean refuses text past its limit before reading it. No maxlength on the
+    textarea: a browser would cut a long paste silently, dropping addresses unseen.
+    """
 
     widget = forms.Textarea(attrs={"rows": 2, "cols": 60})
 
-    def clean(self, value: str) -> list[str]:
+    def clean(self, value: str) -> list[Addressee]:
         value = super().clean(value)
         return recipients_clean(value) if value else []
 
@@ -193,9 +208,12 @@ def recipients_field(required: bool) -> RecipientsField:
     return RecipientsField(
         label=_("Email the link to"),
         required=required,
-        help_text=_(
-            "One or more addresses, separated by commas, semicolons or new lines; "
-            "“Name <address>” as mail programs copy it is fine."
+        # The admin prints help text as HTML: escaped, "<address>" would be an unknown tag.
+        help_text=escape(
+            _(
+                "One or more addresses, separated by commas, semicolons or new lines; "
+                "“Name <address>” as mail programs copy it is fine."
+            )
         ),
     )
 

@@ -1,7 +1,9 @@
 """The "Send link…" action, page and button, and the recipients on the add form.
 
-ShareAdmin mixes SendLinkAdminMixin in; every send goes through sharelinks.mail, in the
-request's transaction.
+The page of one share is also where staff land after adding it: the link, its copy button
+and QR code come first, the email form below, so the link is handed over at once instead
+of hidden in a list. ShareAdmin mixes SendLinkAdminMixin in; every send goes through
+sharelinks.mail, in the request's transaction.
 """
 
 from django.contrib import admin, messages
@@ -18,6 +20,8 @@ from django.utils.translation import ngettext
 
 from sharelinks import mail
 from sharelinks.admin.forms import SendLinkForm, recipients_field
+from sharelinks.admin.linkfield import qr_svg, short_link_field
+from sharelinks.links import share_url
 from sharelinks.models import Share
 
 QUEUED_WARNING = _(
@@ -71,6 +75,11 @@ class SendLinkAdminMixin:
         )
         self.message_user(request, done % {"share": share, "count": count}, messages.SUCCESS)
 
+    def response_post_save_add(self, request: HttpRequest, obj: Share) -> HttpResponse:
+        """After "Save": the new share's link page, not the list it would be lost in."""
+        info = self.opts.app_label, self.opts.model_name
+        return HttpResponseRedirect(reverse("admin:{}_{}_send".format(*info), args=[obj.pk]))
+
     def get_urls(self) -> list:
         info = self.opts.app_label, self.opts.model_name
         view = self.admin_site.admin_view(self.send_link_view)
@@ -85,7 +94,8 @@ class SendLinkAdminMixin:
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
         if not self.has_change_permission(request, share):
             return HttpResponseRedirect(reverse("admin:index"))
-        response = self._send_form(request, self.get_queryset(request).filter(pk=share.pk))
+        selected = self.get_queryset(request).filter(pk=share.pk)
+        response = self._send_form(request, selected, link=self._link_context(request, share))
         return response or HttpResponseRedirect(
             reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[share.pk])
         )
@@ -95,8 +105,17 @@ class SendLinkAdminMixin:
         """Email the links of the selected shares to the same recipients."""
         return self._send_form(request, queryset, action="send_link")
 
+    def _link_context(self, request: HttpRequest, share: Share) -> dict:
+        """What the page of one share shows above the form: link, copy button, QR, status."""
+        return {
+            "share": share,
+            "field": short_link_field(request)(share),
+            "qr": qr_svg(share_url(share, request)),
+            "status": self.status_badge(share),
+        }
+
     def _send_form(
-        self, request: HttpRequest, queryset: QuerySet, action: str = ""
+        self, request: HttpRequest, queryset: QuerySet, action: str = "", link: dict | None = None
     ) -> HttpResponse | None:
         form = SendLinkForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
@@ -110,7 +129,8 @@ class SendLinkAdminMixin:
                 return None
         context = {
             **self.admin_site.each_context(request),
-            "title": _("Send link"),
+            "title": _("Link to %(file)s") % {"file": link["share"]} if link else _("Send link"),
+            "link": link,
             "opts": self.opts,
             "form": form,
             "shares": queryset,

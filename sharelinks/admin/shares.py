@@ -4,34 +4,24 @@ Every change goes through sharelinks.shares, like the views and commands do. Sta
 are not superusers see and change their own shares only.
 """
 
-from collections.abc import Callable
-
 from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.template.defaultfilters import filesizeformat
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from sharelinks import links
 from sharelinks.admin.actions import LifecycleActionsMixin, default_expiry
+from sharelinks.admin.columns import ShareColumnsMixin
 from sharelinks.admin.filters import BrokenFilter, StatusFilter
 from sharelinks.admin.forms import ShareAddForm, ShareChangeForm
-from sharelinks.admin.inlines import RECORDS_SHOWN, ClickInline, DeliveryInline
+from sharelinks.admin.inlines import ClickInline, DeliveryInline
+from sharelinks.admin.linkfield import short_link_field
 from sharelinks.admin.sendlink import SendLinkAdminMixin
-from sharelinks.models import ClickOutcome, Share, ShareStatus
-
-admin.site.site_header = _("sharelinks")
-admin.site.site_title = _("sharelinks")
-admin.site.index_title = _("Shared files")
-admin.site.site_url = None  # "/" only leads back here: no "view site" link
-# One model: the app list beside every page would only squeeze the change list's columns.
-admin.site.enable_nav_sidebar = False
-
+from sharelinks.models import Share
 
 # What the change page shows but nobody may change: where the object is, and its history.
-STORED_FIELDS = ["bucket", "key", "content_type", "size_display"]
+STORED_FIELDS = ["bucket", "key", "content_type", "size_display", "file_fate"]
 HISTORY_FIELDS = [
     "code",
     "created_at",
@@ -42,48 +32,16 @@ HISTORY_FIELDS = [
     "missing_since",
 ]
 
-# A badge has to fit a narrow column; its title keeps the full wording.
-_BADGE_TEXT = {ShareStatus.EXHAUSTED: _("Limit reached")}
-
-
-def _short_link_field(request: HttpRequest) -> Callable[[Share], str]:
-    """The absolute short link with a copy button, as a column or read-only field.
-
-    It needs the request (the link's host when SHARELINKS_BASE_URL is unset), so it is made
-    per request; kept on the request so the change page's fieldsets and read-only fields
-    name the same callable.
-    """
-    if not hasattr(request, "_sharelinks_short_link"):
-
-        @admin.display(description=_("short link"))
-        def short_link(share: Share) -> str:
-            url = links.share_url(share, request)
-            origin = url.removesuffix(share.code)  # a narrow column breaks the line there
-            return format_html(
-                '<span class="sharelink"><code class="sharelink-url">{}<wbr>{}</code> '
-                '<button type="button" class="button sharelink-copy" data-copy="{}" '
-                'data-done="{}" data-fail="{}">{}</button></span>',
-                origin,
-                url[len(origin) :],
-                url,
-                _("Copied"),
-                _("Press Ctrl+C to copy"),
-                _("Copy"),
-            )
-
-        request._sharelinks_short_link = short_link
-    return request._sharelinks_short_link
-
 
 @admin.register(Share)
-class ShareAdmin(SendLinkAdminMixin, LifecycleActionsMixin, admin.ModelAdmin):
+class ShareAdmin(SendLinkAdminMixin, LifecycleActionsMixin, ShareColumnsMixin, admin.ModelAdmin):
     """Shares of one staff member (all of them for superusers), with status at a glance."""
 
     form = ShareChangeForm
     add_form = ShareAddForm
     list_display_links = ["filename"]
     list_select_related = ["owner"]
-    search_fields = ["filename", "note", "=code"]
+    search_fields = ["filename", "note"]  # and codes or short links: get_search_results
     date_hierarchy = "created_at"
     ordering = ["-created_at"]
     empty_value_display = "\N{EM DASH}"
@@ -111,14 +69,30 @@ class ShareAdmin(SendLinkAdminMixin, LifecycleActionsMixin, admin.ModelAdmin):
         return super().has_delete_permission(request, obj) and self._owns(request, obj)
 
     def get_list_display(self, request: HttpRequest) -> list:
-        return [
+        columns = [
             "filename",
-            _short_link_field(request),
+            short_link_field(request),
             "status_badge",
-            "expires_at",
+            "expires",
             "downloads",
-            "owner",
+            "size_display",
+            "created_on",
         ]
+        # Staff see only their own shares: an owner column would repeat their name.
+        return [*columns, "owner"] if request.user.is_superuser else columns
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):
+        # "Shares", not Django's "Select share to change": the list is where staff work.
+        context = {"title": self.opts.verbose_name_plural.capitalize(), **(extra_context or {})}
+        return super().changelist_view(request, context)
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
+        """A pasted short link, or a bare code, finds its share; other text searches the
+        file name and note."""
+        code = links.code_from_link(search_term)
+        if code is not None:
+            return queryset.filter(code=code), False
+        return super().get_search_results(request, queryset, search_term)
 
     def get_list_filter(self, request: HttpRequest) -> list:
         if request.user.is_superuser:
@@ -139,7 +113,7 @@ class ShareAdmin(SendLinkAdminMixin, LifecycleActionsMixin, admin.ModelAdmin):
                 (_("Recipients"), {"fields": ["message", "language", "recipients"]}),
                 (_("Link and notices"), {"fields": ["direct_download", "notify_downloads"]}),
             ]
-        link = _short_link_field(request)
+        link = short_link_field(request)
         sharing = [link, "status_badge", "filename", "expires_at", "max_downloads", "note"]
         password = ["new_password", "remove_password"] if obj.has_password else ["new_password"]
         return [
@@ -153,7 +127,7 @@ class ShareAdmin(SendLinkAdminMixin, LifecycleActionsMixin, admin.ModelAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Share | None = None) -> list:
         if obj is None:
             return []
-        readonly = [_short_link_field(request), "status_badge", *STORED_FIELDS, *HISTORY_FIELDS]
+        readonly = [short_link_field(request), "status_badge", *STORED_FIELDS, *HISTORY_FIELDS]
         return readonly if request.user.is_superuser else [*readonly, "owner"]
 
     def get_form(self, request: HttpRequest, obj: Share | None = None, **kwargs):
@@ -191,55 +165,5 @@ class ShareAdmin(SendLinkAdminMixin, LifecycleActionsMixin, admin.ModelAdmin):
             changed.append("password")
         if changed:
             obj.save(update_fields=changed)
-
-    # -- columns ---------------------------------------------------------------------
-
-    @admin.display(description=_("views and downloads"))
-    def activity(self, share: Share) -> str:
-        """Page views (never counted) apart from downloads, with scanners named apart.
-
-        From the click log, so it covers what the log still keeps (CLICK_RETENTION_DAYS).
-        """
-        counts = share.clicks.aggregate(
-            views=Count("pk", filter=Q(outcome=ClickOutcome.VIEWED)),
-            scanners=Count("pk", filter=Q(outcome=ClickOutcome.VIEWED, scanner=True)),
-            downloads=Count("pk", filter=Q(outcome=ClickOutcome.REDIRECTED)),
-            resumed=Count("pk", filter=Q(outcome=ClickOutcome.RESUMED)),
-        )
-        text = _(
-            "%(views)d page views (%(scanners)d by mail scanners or link previews), "
-            "%(downloads)d downloads, %(resumed)d resumed downloads (not counted)"
-        )
-        return text % counts
-
-    @admin.display(description=_("clicks"))
-    def clicks_count(self, share: Share) -> str:
-        """All clicks ever logged; the log below lists only the latest RECORDS_SHOWN."""
-        count = share.clicks.count()
-        if count <= RECORDS_SHOWN:
-            return str(count)
-        return _("%(count)d (the latest %(shown)d are listed below)") % {
-            "count": count,
-            "shown": RECORDS_SHOWN,
-        }
-
-    @admin.display(description=_("status"))
-    def status_badge(self, share: Share) -> str:
-        status = share.status
-        return format_html(
-            '<span class="sharelink-status sharelink-status-{}" title="{}">{}</span>',
-            status.value,
-            status.label,
-            _BADGE_TEXT.get(status, status.label),
-        )
-
-    @admin.display(description=_("downloads"), ordering="download_count")
-    def downloads(self, share: Share) -> str:
-        limit = "∞" if share.max_downloads is None else share.max_downloads
-        return f"{share.download_count} / {limit}"
-
-    @admin.display(description=_("size"))
-    def size_display(self, share: Share) -> str:
-        return filesizeformat(share.size) if share.size is not None else self.empty_value_display
 
     # -- actions ---------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""S3 itself: presigned GET URLs capped by the credentials' life, HEADs, uploads, buckets."""
+"""S3 itself: presigned GET URLs capped by the credentials' life, HEADs, uploads, deletes,
+buckets."""
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -185,6 +186,18 @@ def object_upload(*, bucket: str, key: str, content: IO[bytes], content_type: st
     except ClientError as err:
         status = err.response["ResponseMetadata"]["HTTPStatusCode"]
         raise StorageError(f"upload to s3://{bucket}/{key} refused: S3 answered {status}") from err
+
+
+def object_delete(*, bucket: str, key: str) -> None:
+    """Delete the object; one that is already gone is no error (S3 answers 204 either way)."""
+    try:
+        with _reaching(f"DELETE s3://{bucket}/{key}", operation="DeleteObject"):
+            get_client().delete_object(Bucket=bucket, Key=key)
+    except ClientError as err:
+        status = err.response["ResponseMetadata"]["HTTPStatusCode"]
+        if status == 404:
+            return
+        raise StorageError(f"delete of s3://{bucket}/{key} refused: S3 answered {status}") from err
 
 
 def bucket_status(bucket: str) -> tuple[int, str | None]:

@@ -11,9 +11,10 @@ from sharelinks.mail.outbox import (
     owner_notify,
     share_send_link,
 )
-from sharelinks.mail.recipients import recipients_clean
+from sharelinks.mail.recipients import Addressee, recipients_clean
 
 __all__ = [
+    "Addressee",
     "deliveries_dispatch",
     "deliveries_publish",
     "deliveries_sweep",

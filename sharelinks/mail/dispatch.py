@@ -44,7 +44,13 @@ def deliveries_publish(ids: list[int], *, on_unqueued: Callable[[], None] | None
         if not eager and time.monotonic() < _broker_down_until:
             raise ConnectionError("the broker failed moments ago; not trying again yet")
         for pk in ids:
-            task.apply_async((pk,), retry=False)
+            if eager:
+                # Run in-process without a trip through kombu: apply_async would open a
+                # producer on the default (absent) broker first, and warn "No hostname
+                # was supplied" for every email.
+                task.apply((pk,))
+            else:
+                task.apply_async((pk,), retry=False)
     except Exception as err:  # kombu, redis and socket errors alike: the row is the record
         if eager:
             logger.exception("emails %s: sending without a broker failed", ids)

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from sharelinks import links
 from sharelinks.conf import app_settings
 from sharelinks.models import Delivery, DeliveryKind
+from sharelinks.templatetags.sharelinks_people import person_name
 
 SUBJECTS = {
     DeliveryKind.LINK: _("%(sender)s shared a file with you: %(file)s"),
@@ -31,11 +32,6 @@ SUBJECTS = {
 }
 
 PERSON_DOWNLOADED = _("%(person)s downloaded %(file)s")
-
-
-def person_name(user) -> str:
-    """How an email names a staff member: full name, else the login name."""
-    return user.get_full_name() or user.get_username()
 
 
 def _admin_url(delivery: Delivery) -> str:
@@ -122,12 +118,19 @@ def _message(delivery: Delivery) -> EmailMultiAlternatives:
         subject=" ".join(subject.split()),  # no header injection through a file name
         body=render_to_string(f"{template}.txt", context),
         from_email=_from_address(delivery, context["sender_name"]),
-        to=[delivery.recipient],
+        to=[_to_address(delivery)],
         reply_to=[delivery.share.owner.email] if delivery.share.owner.email else None,
         headers=_headers(delivery),
     )
     message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
     return message
+
+
+def _to_address(delivery: Delivery) -> str:
+    """`Name <address>` as staff pasted it; formataddr quotes and encodes the name, and a
+    name is one line of visible characters (mail.recipients), so it cannot add a header."""
+    name = " ".join(delivery.recipient_name.split())
+    return formataddr((name, delivery.recipient)) if name else delivery.recipient
 
 
 def _headers(delivery: Delivery) -> dict[str, str]:

@@ -18,12 +18,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sharelinks.conf import app_settings
 from sharelinks.mail import messages, retry
 from sharelinks.mail.dispatch import deliveries_dispatch, deliveries_publish
-from sharelinks.mail.recipients import recipients_clean
+from sharelinks.mail.recipients import Addressee, recipients_clean
 from sharelinks.models import (
+    ON_ITS_WAY,
     Click,
     Delivery,
     DeliveryKind,
@@ -50,7 +52,7 @@ PASSING_ERRORS = (smtplib.SMTPException, OSError, SoftTimeLimitExceeded)
 def share_send_link(
     *,
     share: Share,
-    recipients: str | Iterable[str],
+    recipients: str | Iterable[str | Addressee],
     message: str = "",
     sender: AbstractBaseUser | None = None,
     on_unqueued: Callable[[], None] | None = None,
@@ -59,18 +61,14 @@ def share_send_link(
 
     A recipient who already has the link on its way is left alone (and not returned, so a
     caller counts only the emails this call adds); one whose earlier email was sent or
-    failed gets it again. on_unqueued is called (after commit) when the broker could not be
-    told, so the caller can say that the mail waits for the sweeper.
+    failed gets a new row, a new email with its own Message-ID, and the earlier row stays
+    as the record. on_unqueued is called (after commit) when the broker could not be told,
+    so the caller can say that the mail waits for the sweeper.
     """
     addresses = recipients_clean(recipients)
     if not addresses:
         raise ValidationError(_("Name at least one recipient."), code="no_recipient")
-    if share.status != ShareStatus.ACTIVE:
-        raise ValidationError(
-            _("This share is %(status)s: its link would not work."),
-            code="share_inactive",
-            params={"status": share.status.label.lower()},
-        )
+    _refuse_dead_link(share)
     with transaction.atomic():
         rows = [_link_queue(share, address, message, sender) for address in addresses]
         queued = [row for row in rows if row is not None]
@@ -78,23 +76,57 @@ def share_send_link(
     return queued
 
 
+# Why a link cannot be mailed, by status: the recipient would only meet a "gone" page.
+DEAD_LINK = {
+    ShareStatus.EXPIRED: gettext_lazy("This share has expired: extend it before sending its link."),
+    ShareStatus.REVOKED: gettext_lazy(
+        "This share was revoked: reinstate it before sending its link."
+    ),
+    ShareStatus.EXHAUSTED: gettext_lazy(
+        "This share has reached its download limit: raise the limit before sending its link."
+    ),
+}
+
+
+def _refuse_dead_link(share: Share) -> None:
+    status = share.status
+    if status != ShareStatus.ACTIVE:
+        raise ValidationError(DEAD_LINK[status], code="share_inactive")
+    if share.missing_since is not None:
+        raise ValidationError(
+            _("The file of this share is missing from storage: its link would not work."),
+            code="share_missing",
+        )
+
+
 def _link_queue(
-    share: Share, address: str, message: str, sender: AbstractBaseUser | None
+    share: Share, recipient: Addressee, message: str, sender: AbstractBaseUser | None
 ) -> Delivery | None:
-    """The recipient's row, new or queued again; None when one is already on its way."""
-    row, created = Delivery.objects.select_for_update().get_or_create(
+    """A new row for the recipient; None when an email to them is already on its way.
+
+    The unique constraint on rows on their way settles a race between two staff members
+    sending at once: the second insert fails inside its savepoint and counts as on its way.
+    """
+    on_its_way = Delivery.objects.filter(
         share=share,
         kind=DeliveryKind.LINK,
-        recipient=address,
-        defaults={"message": message, "sender": sender},
+        recipient__iexact=recipient.address,
+        status__in=ON_ITS_WAY,
     )
-    if not created and row.status in (DeliveryStatus.SENT, DeliveryStatus.FAILED):
-        row.status, row.attempts, row.last_error = DeliveryStatus.PENDING, 0, ""
-        row.message, row.sender, row.due_at = message, sender, timezone.now()
-        row.claimed_at = row.sent_at = None
-        row.save()
-        return row
-    return row if created else None
+    if on_its_way.exists():
+        return None
+    try:
+        with transaction.atomic():
+            return Delivery.objects.create(
+                share=share,
+                kind=DeliveryKind.LINK,
+                recipient=recipient.address,
+                recipient_name=recipient.name,
+                message=message,
+                sender=sender,
+            )
+    except IntegrityError:
+        return None
 
 
 def download_notify(

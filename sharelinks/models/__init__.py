@@ -2,6 +2,7 @@
 
 from sharelinks.models.clicks import Click, ClickOutcome
 from sharelinks.models.deliveries import (
+    ON_ITS_WAY,
     ONCE_PER_SHARE,
     Delivery,
     DeliveryKind,
@@ -13,6 +14,7 @@ from sharelinks.models.throttles import ThrottleCounter
 
 __all__ = [
     "ONCE_PER_SHARE",
+    "ON_ITS_WAY",
     "Click",
     "ClickOutcome",
     "Delivery",

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -38,6 +39,10 @@ class DeliveryStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+# An email on its way: another to the same recipient would only repeat it.
+ON_ITS_WAY = [DeliveryStatus.PENDING, DeliveryStatus.SENDING]
+
+
 class Delivery(models.Model):
     """One email in the outbox: written with the change that causes it, sent by a task."""
 
@@ -46,6 +51,8 @@ class Delivery(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=16, choices=DeliveryKind.choices)
     recipient = models.EmailField(_("recipient"))
+    # As staff pasted it ("Keller, Maria"), for the To: header; never parsed again.
+    recipient_name = models.CharField(_("recipient's name"), max_length=200, blank=True)
     message = models.TextField(_("message"), blank=True)
     sender = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -87,10 +94,13 @@ class Delivery(models.Model):
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["status", "due_at"], name="delivery_status_due")]
         constraints = [
+            # Each send of a link is a row of its own (its own Message-ID, the earlier
+            # ones kept as the record); only one may be on its way to an address at once.
             models.UniqueConstraint(
-                fields=["share", "recipient"],
-                condition=Q(kind=DeliveryKind.LINK),
-                name="delivery_link_once_per_recipient",
+                "share",
+                Lower("recipient"),
+                condition=Q(kind=DeliveryKind.LINK, status__in=ON_ITS_WAY),
+                name="delivery_link_one_on_its_way",
             ),
             models.UniqueConstraint(
                 fields=["share", "kind"],

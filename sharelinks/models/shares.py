@@ -157,6 +157,10 @@ class Share(models.Model):
     object_checked_at = models.DateTimeField(
         _("object last checked"), null=True, blank=True, editable=False
     )
+    # The object was stored by the app for this share (an upload), not named by key: the
+    # app may then delete it once no share can serve it any more (sharelinks.retention).
+    uploaded = models.BooleanField(_("uploaded through the app"), default=False, editable=False)
+    file_deleted_at = models.DateTimeField(_("file deleted"), null=True, blank=True, editable=False)
 
     objects = ShareQuerySet.as_manager()
 
@@ -173,6 +177,16 @@ class Share(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+    def ended_at(self, now: datetime) -> datetime | None:
+        """When the share stopped being able to serve its file, or None while it can:
+        the earliest of its expiry, its revocation and the download that used it up."""
+        if self.status_at(now) == ShareStatus.ACTIVE:
+            return None
+        ends = [self.expires_at, self.revoked_at]
+        if self.max_downloads is not None and self.download_count >= self.max_downloads:
+            ends.append(self.last_download_at)
+        return min(end for end in ends if end is not None)
 
     def status_at(self, now: datetime) -> ShareStatus:
         """The status at a moment; revocation wins over expiry, expiry over exhaustion."""

@@ -122,3 +122,45 @@ def test_the_confirmation_counts_only_the_emails_newly_queued(admin_client):
         page = admin_client.post(send, again, follow=True).content.decode()
     assert "already on its way to these recipients" in page
     assert Delivery.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("terms", "said"),
+    [
+        (
+            {"max_downloads": 1, "download_count": 1},
+            "This share has reached its download limit: raise the limit before sending its link.",
+        ),
+        (
+            {"expires_at": timezone.now() - timedelta(days=1)},
+            "This share has expired: extend it before sending its link.",
+        ),
+        (
+            {"revoked_at": timezone.now()},
+            "This share was revoked: reinstate it before sending its link.",
+        ),
+        (
+            {"missing_since": timezone.now()},
+            "The file of this share is missing from storage: its link would not work.",
+        ),
+    ],
+    ids=["used-up", "expired", "revoked", "missing"],
+)
+def test_a_link_that_would_not_work_is_not_sent_and_the_page_says_why(admin_client, terms, said):
+    share = ShareFactory(**terms)
+    response = admin_client.post(
+        f"{CHANGELIST}{share.pk}/send/", {"apply": "1", "recipients": "ann@example.org"}
+    )
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors() == [said]
+    assert not Delivery.objects.exists()
+
+
+def test_a_bad_entry_is_named_as_it_was_typed(admin_client):
+    share = ShareFactory()
+    response = admin_client.post(
+        f"{CHANGELIST}{share.pk}/send/", {"apply": "1", "recipients": "bad address"}
+    )
+    assert response.context["form"].errors["recipients"] == [
+        "Not a valid email address: bad address"
+    ]

@@ -128,7 +128,7 @@ def worker(django_db_setup, django_db_blocker, smtp, s3_server, tmp_path_factory
         "SHARELINKS_BASE_URL": BASE_URL,
         "SHARELINKS_EMAIL_RETRY_DELAY": "1",  # the first retry comes 0.5-1 s later
         "SHARELINKS_EMAIL_RETRY_MAX": "2",
-        "SHARELINKS_OUTBOX_SWEEP_AFTER": "0",
+        "SHARELINKS_OUTBOX_SWEEP_AFTER": "1",  # the least the setting allows
         "AWS_STORAGE_BUCKET_NAME": TEST_BUCKET,
         "AWS_S3_ENDPOINT_URL": s3_server,
     }
@@ -222,6 +222,7 @@ def test_broker_down_at_save_saves_warns_and_the_sweeper_sends_later(
     assert Delivery.objects.get(share=share).status == DeliveryStatus.PENDING
     time.sleep(0.5)
     assert smtp.handler.messages == []
+    Delivery.objects.filter(share=share).update(due_at=timezone.now() - timedelta(hours=1))
     with broker(REDIS_URL, queue=QUEUE):
         sweep = tasks.outbox_sweep.apply_async()  # what beat runs every minute
     worker.wait_for_tasks(sweep.id)

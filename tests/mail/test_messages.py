@@ -91,3 +91,28 @@ def test_every_try_of_a_delivery_carries_the_same_message_id_at_the_sites_domain
     assert first.startswith(f"<sharelinks.delivery.{delivery.pk}.")
     assert first.endswith("@corp.example>")
     assert emails.message_for(other).message()["Message-ID"] != first
+
+
+def test_the_to_header_keeps_the_name_staff_pasted_and_cannot_be_turned_into_a_header(share):
+    message, _, _ = render(
+        share, DeliveryKind.LINK, recipient_name="Keller, Maria\r\nBcc: all@example.org"
+    )
+    to = message.message()["To"]
+    assert to == '"Keller, Maria Bcc: all@example.org" <ann@example.org>'
+    assert message.message()["Bcc"] is None
+
+
+@pytest.mark.parametrize(
+    ("user", "named"),
+    [
+        ({"first_name": "Grace", "last_name": "Hopper"}, "Grace Hopper"),
+        ({"first_name": "", "last_name": "", "email": "it@corp.example"}, "it@corp.example"),
+        ({"first_name": "", "last_name": "", "email": ""}, "sharelinks"),
+    ],
+)
+def test_a_sender_is_never_named_by_login(share, user, named):
+    sender = UserFactory(username="admin", **user)
+    message, text, _html = render(share, DeliveryKind.LINK, sender=sender)
+    assert message.subject == f"{named} shared a file with you: Q3 figures.pdf"
+    assert f"{named} shared a file with you." in text
+    assert "admin" not in message.subject + text

@@ -2,13 +2,15 @@
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from sharelinks import mail, maintenance
+from sharelinks import mail, maintenance, retention
 
 JOBS = {
     "sweep-outbox": "publish again the emails left pending (broker down, worker died)",
     "remind-expiring": "email owners whose shares expire within SHARELINKS_EXPIRY_REMINDER",
     "purge-clicks": "delete click rows older than SHARELINKS_CLICK_RETENTION_DAYS",
     "check-objects": "HEAD shared objects and flag shares whose file is missing",
+    "purge-uploads": "delete uploaded files whose shares all ended SHARELINKS_UPLOAD_RETENTION ago",
+    "purge-counters": "delete sign-in and password throttle counters whose window ended",
 }
 
 
@@ -36,5 +38,10 @@ class Command(BaseCommand):
             return f"{maintenance.expiry_reminders_queue()} reminders queued"
         if job == "purge-clicks":
             return f"{maintenance.clicks_purge()} clicks deleted"
+        if job == "purge-uploads":
+            report = retention.uploads_purge()
+            return f"{report.deleted} files deleted, {report.kept} kept, {report.errors} errors"
+        if job == "purge-counters":
+            return f"{maintenance.counters_purge()} counters deleted"
         report = maintenance.objects_check(limit=limit)
         return ", ".join(f"{value} {name}" for name, value in report.as_dict().items())
