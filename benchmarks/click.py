@@ -63,6 +63,8 @@ APP_SETTINGS = {
     if name.startswith("SHARELINKS_") and name not in ("SHARELINKS_DATA_DIR", "SHARELINKS_BASE_URL")
 }
 FALSE = ("0", "false", "no", "off")
+# One key for the whole run: the fill signs each share's form token, the server checks it.
+RUN_SECRET_KEY = secrets.token_urlsafe(50)
 
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
@@ -183,7 +185,7 @@ def server_env(
     env.update(
         DJANGO_SETTINGS_MODULE="benchmarks.settings",
         DEBUG="false",
-        SECRET_KEY=secrets.token_urlsafe(50),
+        SECRET_KEY=RUN_SECRET_KEY,  # the fill signs the form tokens the server checks
         ALLOWED_HOSTS=services.LOOPBACK,
         SHARELINKS_DATA_DIR=str(work / "data"),
         SHARELINKS_BASE_URL="https://files.example.com",
