@@ -243,6 +243,12 @@ def share_extend(*, share: Share, until: datetime) -> None:
     share.extend(until)
 
 
+def share_general_link_set(*, share: Share, on: bool) -> None:
+    """Turn the share's general link on or off; people's own links are not affected."""
+    share.general_link = on
+    share.save(update_fields=["general_link"])
+
+
 def share_presence_record(*, share: Share, found: bool) -> str:
     """Record what a HEAD of the share's object found; "missing", "restored" or "".
 

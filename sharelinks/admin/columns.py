@@ -9,13 +9,14 @@ from datetime import timedelta
 from django.contrib import admin
 from django.db.models import Count, Q
 from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format, time_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from sharelinks import retention
+from sharelinks import people, retention
 from sharelinks.admin.inlines import RECORDS_SHOWN
 from sharelinks.conf import app_settings
 from sharelinks.models import ClickOutcome, Share, ShareStatus
@@ -69,7 +70,21 @@ class ShareColumnsMixin:
             "%(views)d page views (%(scanners)d by mail scanners or link previews), "
             "%(downloads)d downloads, %(resumed)d resumed downloads (not counted)"
         )
-        return text % counts
+        return text % counts + self._people_summary(share)
+
+    def _people_summary(self, share: Share) -> str:
+        """ "2 of 3 have downloaded", with the reminder button and the CSV, when sent to people."""
+        summary = people.people_summary(share)
+        if not summary["people"]:
+            return ""
+        remind = reverse("admin:sharelinks_share_remind", args=[share.pk])
+        csv_url = reverse("admin:sharelinks_share_people_csv", args=[share.pk])
+        return format_html(
+            '<br>{} <button type="submit" class="button" formmethod="post" formaction="{}">{}'
+            '</button> <a href="{}">{}</a>',
+            _("%(downloaded)d of %(people)d have downloaded.") % summary,
+            remind, _("Remind those who have not"), csv_url, _("Who downloaded when (CSV)"),
+        )  # fmt: skip
 
     @admin.display(description=_("clicks"))
     def clicks_count(self, share: Share) -> str:

@@ -18,7 +18,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from sharelinks import mail
+from sharelinks import mail, shares
 from sharelinks.admin.forms import SendLinkForm, recipients_field
 from sharelinks.admin.linkfield import qr_svg, short_link_field
 from sharelinks.links import share_url
@@ -52,6 +52,8 @@ class SendLinkAdminMixin:
         share = form.instance
         recipients = form.cleaned_data.get("recipients")
         if not change and recipients:  # the emails carry the share's own message
+            # Sent to people at once: each gets a link of their own, the general one is off.
+            shares.share_general_link_set(share=share, on=False)
             self._send(request, share, recipients, "")
 
     def _send(self, request: HttpRequest, share: Share, recipients: list, message: str) -> None:

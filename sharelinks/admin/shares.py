@@ -17,6 +17,7 @@ from sharelinks.admin.filters import BrokenFilter, StatusFilter
 from sharelinks.admin.forms import ShareAddForm, ShareChangeForm
 from sharelinks.admin.inlines import ClickInline, DeliveryInline
 from sharelinks.admin.linkfield import short_link_field
+from sharelinks.admin.people import PeopleAdminMixin, PeopleInline
 from sharelinks.admin.sendlink import SendLinkAdminMixin
 from sharelinks.models import Share
 
@@ -34,7 +35,9 @@ HISTORY_FIELDS = [
 
 
 @admin.register(Share)
-class ShareAdmin(SendLinkAdminMixin, LifecycleActionsMixin, ShareColumnsMixin, admin.ModelAdmin):
+class ShareAdmin(
+    PeopleAdminMixin, SendLinkAdminMixin, LifecycleActionsMixin, ShareColumnsMixin, admin.ModelAdmin
+):
     """Shares of one staff member (all of them for superusers), with status at a glance."""
 
     form = ShareChangeForm
@@ -46,7 +49,7 @@ class ShareAdmin(SendLinkAdminMixin, LifecycleActionsMixin, ShareColumnsMixin, a
     ordering = ["-created_at"]
     empty_value_display = "\N{EM DASH}"
     actions = ["send_link", "revoke_shares", "extend_shares", "reinstate_shares"]
-    inlines = [ClickInline, DeliveryInline]
+    inlines = [PeopleInline, ClickInline, DeliveryInline]
 
     # -- what each staff member sees -------------------------------------------------
 

@@ -9,6 +9,7 @@ from sharelinks.mail.outbox import (
     delivery_send,
     download_notify,
     owner_notify,
+    people_remind,
     share_send_link,
 )
 from sharelinks.mail.recipients import Addressee, recipients_clean
@@ -21,6 +22,7 @@ __all__ = [
     "delivery_send",
     "download_notify",
     "owner_notify",
+    "people_remind",
     "recipients_clean",
     "share_send_link",
 ]

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from sharelinks import people
 from sharelinks.conf import app_settings
 from sharelinks.mail import messages, retry
 from sharelinks.mail.dispatch import deliveries_dispatch, deliveries_publish
@@ -70,7 +71,16 @@ def share_send_link(
         raise ValidationError(_("Name at least one recipient."), code="no_recipient")
     _refuse_dead_link(share)
     with transaction.atomic():
-        rows = [_link_queue(share, address, message, sender) for address in addresses]
+        # Each person gets a link of their own (people.py); a withdrawn one is refused.
+        persons = [
+            people.person_add(share=share, address=to.address, name=to.name)[0] for to in addresses
+        ]
+        for person in persons:
+            people.person_sendable(person)
+        rows = [
+            _link_queue(share, address, message, sender, person)
+            for address, person in zip(addresses, persons, strict=True)
+        ]
         queued = [row for row in rows if row is not None]
         deliveries_dispatch([row.pk for row in queued], on_unqueued=on_unqueued)
     return queued
@@ -100,7 +110,11 @@ def _refuse_dead_link(share: Share) -> None:
 
 
 def _link_queue(
-    share: Share, recipient: Addressee, message: str, sender: AbstractBaseUser | None
+    share: Share,
+    recipient: Addressee,
+    message: str,
+    sender: AbstractBaseUser | None,
+    person: Recipient | None = None,
 ) -> Delivery | None:
     """A new row for the recipient; None when an email to them is already on its way.
 
@@ -124,9 +138,28 @@ def _link_queue(
                 recipient_name=recipient.name,
                 message=message,
                 sender=sender,
+                person=person,
             )
     except IntegrityError:
         return None
+
+
+def people_remind(*, share: Share, sender: AbstractBaseUser | None = None) -> int:
+    """Email their own link again to the active people who have not downloaded yet."""
+    with transaction.atomic():
+        rows = [
+            Delivery.objects.create(
+                share=share,
+                kind=DeliveryKind.REMINDER,
+                recipient=person.address,
+                recipient_name=person.name,
+                sender=sender,
+                person=person,
+            )
+            for person in people.people_not_downloaded(share)
+        ]
+        deliveries_dispatch([row.pk for row in rows])
+    return len(rows)
 
 
 def download_notify(

@@ -9,7 +9,7 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from sharelinks import links, shares
+from sharelinks import links, mail, people, shares
 from sharelinks.durations import DurationTooLong, parse_duration
 
 
@@ -53,6 +53,14 @@ class Command(BaseCommand):
         parser.add_argument("--max-downloads", type=int, help="refuse downloads after this many")
         parser.add_argument("--owner", help="username of the owning staff member")
         parser.add_argument("--note", default="", help="a note for staff")
+        parser.add_argument(
+            "--recipient", action="append", default=[], metavar="ADDRESS",
+            help="a person to give a link of their own (repeat; 'Name <address>' accepted); "
+            "prints one line per person: the address, a tab, their link",
+        )  # fmt: skip
+        parser.add_argument(
+            "--no-email", action="store_true", help="with --recipient: make the links, send nothing"
+        )
 
     def handle(self, *args, **options) -> None:
         if options["bucket"] and not options["key"]:
@@ -67,6 +75,12 @@ class Command(BaseCommand):
             "max_downloads": options["max_downloads"],
             "note": options["note"],
         }
+        try:
+            addressees = mail.recipients_clean(options["recipient"]) if options["recipient"] else []
+        except ValidationError as err:
+            raise CommandError(f"--recipient: {_message(err)}") from None
+        if addressees:
+            common["general_link"] = False  # each person has their own link
         try:
             # Fail before creating anything when the link could not be printed.
             links.share_url_base()
@@ -83,7 +97,35 @@ class Command(BaseCommand):
             raise CommandError(_message(err)) from None
         except ImproperlyConfigured as err:
             raise CommandError(str(err)) from None
-        self.stdout.write(links.share_url(share))
+        if not addressees:
+            self.stdout.write(links.share_url(share))
+            return
+        self._people(share, addressees, owner, email=not options["no_email"])
+
+    def _people(self, share, addressees: list, owner, *, email: bool) -> None:
+        """One line per person: the bare normalised address, a tab, their own link.
+
+        Emailed one by one, so a failure names its address (the share and the links made
+        so far stay: the command can be run again for the rest with `Send link…`).
+        """
+        for addressee in addressees:
+            try:
+                if email:
+                    queued = mail.share_send_link(share=share, recipients=[addressee], sender=owner)
+                    person = queued[0].person if queued else None
+                else:
+                    person = None
+                if person is None:
+                    person, _ = people.person_add(
+                        share=share, address=addressee.address, name=addressee.name
+                    )
+            except ValidationError as err:
+                raise CommandError(f"{addressee.address}: {_message(err)}") from None
+            except Exception as err:  # the broker or the mail server: name who was not sent
+                raise CommandError(
+                    f"{addressee.address}: the email could not be queued: {err}"
+                ) from err
+            self.stdout.write(f"{person.address}\t{links.share_url(person)}")
 
     def _owner(self, username: str | None):
         users = get_user_model().objects
