@@ -1,7 +1,8 @@
 """`make run`: the app on its embedded defaults, with a local S3-compatible server.
 
-Starts moto's S3 server on 127.0.0.1, creates the bucket, migrates the SQLite database,
-makes a demo admin account (password kept in var/, printed each time), then runs Django's
+Starts moto's S3 server on 127.0.0.1, creates the bucket with the CORS rule browser uploads
+need (PUT from the admin's origin, ETag exposed), migrates the SQLite database, makes a demo
+admin account (password kept in var/, printed each time), then runs Django's
 development server. Ctrl-C stops both. Every value can be overridden from the environment.
 """
 
@@ -65,9 +66,13 @@ def prepare() -> str:
     django.setup()
     from django.contrib.auth import get_user_model
 
-    from sharelinks import aws
+    from sharelinks import aws, uploads
 
-    aws.bucket_create(os.environ["AWS_STORAGE_BUCKET_NAME"])
+    bucket = os.environ["AWS_STORAGE_BUCKET_NAME"]
+    aws.bucket_create(bucket)
+    # The admin may be opened by either name; both origins may upload (docs/uploads.md).
+    origins = [f"http://{HOST}:{PORT}", f"http://localhost:{PORT}"]
+    aws.bucket_cors_set(uploads.cors_rules(*origins), bucket)
     call_command("migrate", interactive=False, verbosity=0)
     password = demo_password()
     user, _ = get_user_model().objects.get_or_create(

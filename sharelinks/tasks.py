@@ -5,7 +5,7 @@ import logging
 from celery import shared_task
 from celery.exceptions import Retry
 
-from sharelinks import mail, maintenance
+from sharelinks import mail, maintenance, uploads
 
 logger = logging.getLogger(__name__)
 
@@ -62,3 +62,9 @@ def clicks_purge(self) -> int:
 def objects_check() -> dict:
     """HEAD the objects of active shares, least recently checked first; flag missing ones."""
     return maintenance.objects_check().as_dict()
+
+
+@shared_task(ignore_result=True)
+def uploads_abort_stale() -> int:
+    """Abort browser uploads started more than SHARELINKS_UPLOAD_ABANDON_AFTER ago."""
+    return uploads.uploads_abort_stale()

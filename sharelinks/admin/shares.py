@@ -20,6 +20,7 @@ from sharelinks.admin.filters import BrokenFilter, StatusFilter
 from sharelinks.admin.forms import ShareAddForm, ShareChangeForm
 from sharelinks.admin.inlines import RECORDS_SHOWN, ClickInline, DeliveryInline
 from sharelinks.admin.sendlink import SendLinkAdminMixin
+from sharelinks.admin.uploads import UploadAdminMixin
 from sharelinks.models import ClickOutcome, Share, ShareStatus
 
 admin.site.site_header = _("sharelinks")
@@ -76,7 +77,7 @@ def _short_link_field(request: HttpRequest) -> Callable[[Share], str]:
 
 
 @admin.register(Share)
-class ShareAdmin(SendLinkAdminMixin, LifecycleActionsMixin, admin.ModelAdmin):
+class ShareAdmin(UploadAdminMixin, SendLinkAdminMixin, LifecycleActionsMixin, admin.ModelAdmin):
     """Shares of one staff member (all of them for superusers), with status at a glance."""
 
     form = ShareChangeForm
@@ -167,7 +168,8 @@ class ShareAdmin(SendLinkAdminMixin, LifecycleActionsMixin, admin.ModelAdmin):
         return self.inlines if obj is not None else []
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict:
-        return {"expires_at": default_expiry(), "owner": request.user.pk}
+        initial = {"expires_at": default_expiry(), "owner": request.user.pk}
+        return {**initial, **self.upload_initial(request)}
 
     def formfield_for_dbfield(self, db_field, request: HttpRequest, **kwargs):
         if db_field.name == "max_downloads":

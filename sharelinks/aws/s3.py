@@ -1,11 +1,11 @@
 """S3 itself: presigned GET URLs capped by the credentials' life, HEADs, uploads, buckets."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import IO
+from typing import IO, TypeVar
 from urllib.parse import unquote, urlsplit
 
-from botocore.credentials import ReadOnlyCredentials
 from botocore.exceptions import ClientError
 from django.conf import settings
 from django.core.files import File
@@ -20,6 +20,8 @@ from sharelinks.aws.client import (
 )
 from sharelinks.conf import app_settings
 from sharelinks.disposition import content_disposition
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -48,20 +50,55 @@ def _url_lifetime(requested: int, expiry: datetime | None) -> int:
     return min(requested, usable)
 
 
-def _signed_with(url: str, frozen: ReadOnlyCredentials) -> bool:
+def _query_signer(url: str) -> tuple[str, str | None]:
+    """The access key and session token a presigned URL carries."""
     # A plain split: parse_qs would cost a twentieth of the whole presign.
     params = dict(part.partition("=")[::2] for part in urlsplit(url).query.split("&"))
     token = params.get("X-Amz-Security-Token")
-    return (
-        unquote(params.get("X-Amz-Credential", "")).split("/", 1)[0] == frozen.access_key
-        and (None if token is None else unquote(token)) == frozen.token
-    )
+    access_key = unquote(params.get("X-Amz-Credential", "")).split("/", 1)[0]
+    return access_key, None if token is None else unquote(token)
 
 
-def _sign(client, params: dict, lifetime: int) -> str:
-    # Presigning is offline: any failure here is the credentials'.
-    with _reaching("signing", operation="GetObject"):
-        return client.generate_presigned_url("get_object", Params=params, ExpiresIn=lifetime)
+def presign_checked(
+    sign: Callable[[int], T],
+    signer_of: Callable[[T], tuple[str, str | None]],
+    *,
+    expires_in: int,
+    what: str,
+) -> T:
+    """sign(lifetime), with the lifetime cut to the signing credentials' remaining life.
+
+    The one place a presigned request gets its lifetime: a click's GET, an upload's part,
+    a browser's POST form. The client signs first -- botocore refreshes due credentials as
+    it does so -- and the set it signed with is read afterwards without another refresh:
+    reading before signing would refresh twice for credentials that live less than
+    botocore's 15-minute advisory window (a 900 s AssumeRole), and each refresh is an STS
+    call. signer_of says which access key and token ended up in what was signed.
+    """
+    lifetime = expires_in
+    for _ in range(3):
+        signed = sign(lifetime)
+        frozen, expiry = _last_signer()
+        if signer_of(signed) != (frozen.access_key, frozen.token):
+            continue  # another thread refreshed between signing and reading: sign again
+        usable = _url_lifetime(expires_in, expiry)  # raises when too little life is left
+        if lifetime <= usable:
+            return signed
+        lifetime = usable
+    raise StorageUnavailable(f"could not sign {what} with checked credentials")
+
+
+def presigned_url(*, method: str, params: dict, expires_in: int, operation: str) -> str:
+    """A SigV4 URL for one S3 call (get_object, upload_part...), within the credentials' life."""
+    client = get_client()
+
+    def sign(lifetime: int) -> str:
+        # Presigning is offline: any failure here is the credentials'.
+        with _reaching("signing", operation=operation):
+            return client.generate_presigned_url(method, Params=params, ExpiresIn=lifetime)
+
+    what = f"s3://{params['Bucket']}/{params['Key']}"
+    return presign_checked(sign, _query_signer, expires_in=expires_in, what=what)
 
 
 def presigned_get_url(
@@ -71,10 +108,6 @@ def presigned_get_url(
 
     The lifetime is capped at the signing credentials' remaining life (less
     SHARELINKS_CREDENTIALS_MARGIN): a URL never claims to outlive its own signature.
-    The client signs first -- botocore refreshes due credentials as it does so -- and
-    the set it signed with is read afterwards without another refresh: reading before
-    signing would refresh twice for credentials that live less than botocore's
-    15-minute advisory window (a 900 s AssumeRole), and each refresh is an STS call.
     """
     params = {
         "Bucket": bucket,
@@ -83,18 +116,9 @@ def presigned_get_url(
     }
     if content_type:
         params["ResponseContentType"] = content_type
-    client = get_client()
-    lifetime = expires_in
-    for _ in range(3):
-        url = _sign(client, params, lifetime)
-        signer, expiry = _last_signer()
-        if not _signed_with(url, signer):
-            continue  # another thread refreshed between signing and reading: sign again
-        usable = _url_lifetime(expires_in, expiry)  # raises when too little life is left
-        if lifetime <= usable:
-            return url
-        lifetime = usable
-    raise StorageUnavailable(f"could not sign s3://{bucket}/{key} with checked credentials")
+    return presigned_url(
+        method="get_object", params=params, expires_in=expires_in, operation="GetObject"
+    )
 
 
 def object_head(*, bucket: str, key: str) -> ObjectInfo | None:

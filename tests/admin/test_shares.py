@@ -12,6 +12,7 @@ from django.utils import timezone
 from sharelinks.models import Click, ClickOutcome, Share
 from tests.conftest import BASE_URL, TEST_BUCKET
 from tests.factories import ShareFactory, UserFactory
+from tests.uploader import upload_via_service
 
 CHANGELIST = "/admin/sharelinks/share/"
 ADD = "/admin/sharelinks/share/add/"
@@ -67,12 +68,10 @@ def act(client, action: str, *shares: Share, **extra):
 # -- creating a share ------------------------------------------------------------------
 
 
-def test_upload_stores_the_bytes_under_a_fresh_key_and_makes_a_share(
-    staff_client, staff, s3_client
-):
-    upload = SimpleUploadedFile("Q3 report.pdf", b"%PDF-1.4 q3", content_type="application/pdf")
+def test_an_upload_is_shared_by_its_handle_under_a_fresh_key(staff_client, staff, s3_client):
+    handle = upload_via_service(staff, "Q3 report.pdf", b"%PDF-1.4 q3", "application/pdf")
     response = staff_client.post(
-        ADD, {"upload": upload, "note": "for the auditors", **expiry_fields(in_days(3))}
+        ADD, {"upload": handle, "note": "for the auditors", **expiry_fields(in_days(3))}
     )
 
     assert response.status_code == 302
@@ -86,6 +85,16 @@ def test_upload_stores_the_bytes_under_a_fresh_key_and_makes_a_share(
     assert share.note == "for the auditors"
     stored = s3_client.get_object(Bucket=TEST_BUCKET, Key=share.key)
     assert stored["Body"].read() == b"%PDF-1.4 q3"
+
+
+def test_a_file_posted_to_django_itself_is_not_taken(staff_client, s3_client):
+    """The bytes go to S3 from the browser; a file in the form's own POST is ignored."""
+    upload = SimpleUploadedFile("Q3 report.pdf", b"%PDF-1.4 q3", content_type="application/pdf")
+    response = staff_client.post(ADD, {"upload": upload, **expiry_fields(in_days(3))})
+
+    assert response.status_code == 200
+    assert "not both" in response.context["adminform"].form.non_field_errors()[0]
+    assert not Share.objects.exists()
 
 
 def test_naming_an_existing_key_captures_its_size_and_type(staff_client, put_object):
@@ -123,11 +132,11 @@ def test_an_expiry_in_the_past_is_an_error_on_the_expiry_field(staff_client, put
 
 
 @pytest.mark.parametrize("both", [True, False], ids=["both", "neither"])
-def test_exactly_one_source_is_required(staff_client, put_object, both):
+def test_exactly_one_source_is_required(staff_client, staff, put_object, both):
     data = expiry_fields(in_days(2))
     if both:
         put_object("reports/a.pdf", b"a")
-        data |= {"key": "reports/a.pdf", "upload": SimpleUploadedFile("a.pdf", b"a")}
+        data |= {"key": "reports/a.pdf", "upload": upload_via_service(staff, "a.pdf", b"a")}
     response = staff_client.post(ADD, data)
 
     assert response.status_code == 200

@@ -1,14 +1,16 @@
 """`manage.py maintenance <job>`: the periodic jobs, for operators who run no celery beat."""
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from sharelinks import mail, maintenance
+from sharelinks import mail, maintenance, uploads
 
 JOBS = {
     "sweep-outbox": "publish again the emails left pending (broker down, worker died)",
     "remind-expiring": "email owners whose shares expire within SHARELINKS_EXPIRY_REMINDER",
     "purge-clicks": "delete click rows older than SHARELINKS_CLICK_RETENTION_DAYS",
     "check-objects": "HEAD shared objects and flag shares whose file is missing",
+    "abort-uploads": "abort browser uploads unfinished after SHARELINKS_UPLOAD_ABANDON_AFTER",
 }
 
 
@@ -36,5 +38,10 @@ class Command(BaseCommand):
             return f"{maintenance.expiry_reminders_queue()} reminders queued"
         if job == "purge-clicks":
             return f"{maintenance.clicks_purge()} clicks deleted"
+        if job == "abort-uploads":
+            try:
+                return f"{uploads.uploads_abort_stale()} unfinished uploads aborted"
+            except ValidationError as err:
+                raise CommandError(f"abort-uploads: {' '.join(err.messages)}") from err
         report = maintenance.objects_check(limit=limit)
         return ", ".join(f"{value} {name}" for name, value in report.as_dict().items())
