@@ -119,10 +119,10 @@ class ShareAddForm(forms.ModelForm):
     def _post_clean(self) -> None:
         # The service validates the whole share (model rules included) and saves it, so
         # the model form's own instance validation is replaced, not repeated.
-        if self.errors:
-            return
         if self.pending_upload is not None:
-            self._pending_check()
+            self._pending_check()  # every error at once: nothing is created here
+            return
+        if self.errors:
             return
         try:
             with transaction.atomic():  # a refused INSERT leaves the admin's transaction usable
