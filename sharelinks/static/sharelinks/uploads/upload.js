@@ -141,9 +141,8 @@
         form.requestSubmit(submitter && submitter.form === form ? submitter : undefined);
       } catch (err) {
         setBusy(false);
-        show(err && err.cancelled ? messages.cancelled : format(messages.failed, {
-          error: (err && err.message) || String(err),
-        }));
+        if (err && err.cancelled) show(messages.cancelled, 0);
+        else show(format(messages.failed, { error: (err && err.message) || String(err) }));
       }
     }
 
