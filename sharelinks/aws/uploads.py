@@ -119,16 +119,6 @@ def multipart_pending(*, bucket: str, prefix: str) -> list[PendingUpload]:
     return found
 
 
-def object_delete(*, bucket: str, key: str) -> None:
-    """Delete the object (S3 answers the same whether or not it was there)."""
-    what = f"delete s3://{bucket}/{key}"
-    try:
-        with _reaching(what, operation="DeleteObject"):
-            get_client().delete_object(Bucket=bucket, Key=key)
-    except ClientError as err:
-        raise _refused(what, err) from err
-
-
 def _fields_signer(post: dict) -> tuple[str, str | None]:
     fields = post["fields"]
     return fields["x-amz-credential"].split("/", 1)[0], fields.get("x-amz-security-token")

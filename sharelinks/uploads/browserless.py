@@ -26,7 +26,7 @@ from sharelinks.uploads.handles import Upload, handle_make, handle_read
 
 logger = logging.getLogger(__name__)
 
-POST_MAX_SIZE = 5 * 1000**3  # S3 refuses a POST above 5 GB
+POST_MAX_SIZE = 5 * 1024**3  # S3 refuses a POST above 5 GB (binary gigabytes, as for PUT)
 
 
 def upload_form(*, owner: AbstractBaseUser, return_url: str) -> dict:

@@ -223,3 +223,28 @@ def test_leaving_mid_upload_warns_and_choosing_the_file_again_resumes(
     assert len(set(first_parts[:2]) & set(resumed_parts)) == 0
     assert Share.objects.get().size == SIZE
     assert pending_uploads(s3_client) == []
+
+
+def test_without_javascript_the_file_goes_to_s3_through_a_form_of_its_own(
+    live_server, tmp_path, s3_client
+):
+    staff_member("erin")
+    document = tmp_path / "Minutes 12 March.txt"
+    document.write_bytes(b"minutes of the meeting\n" * 1000)
+    with chromium() as browser:
+        context = browser.new_context(viewport=PHONE, java_script_enabled=False, is_mobile=True)
+        page = log_in(context, live_server.url)
+        page.goto(live_server.url + ADD)
+        assert not page.locator("#id_upload").is_visible()  # the chooser needs the script
+        page.click("text=upload the file on its own page")
+        screenshot(page, "upload-phone-nojs-page")
+        page.set_input_files("input[name=file]", str(document))
+        page.click("input[type=submit]")  # to S3, which sends the browser back
+        page.wait_for_url(re.compile(re.escape(live_server.url + ADD) + r"\?upload="))
+        assert "Uploaded and attached: Minutes 12 March.txt" in page.inner_text(".field-upload")
+        screenshot(page, "upload-phone-nojs-attached")
+        page.click("input[name=_save]")
+        page.wait_for_url(live_server.url + CHANGELIST)
+        context.close()
+    share = Share.objects.get()
+    assert (share.filename, share.size) == (document.name, 23_000)

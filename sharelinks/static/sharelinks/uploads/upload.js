@@ -91,6 +91,7 @@
     var current = null; // the running upload: {uppy, saved, cancel}
 
     input.hidden = false;
+    root.querySelector(".sharelinks-upload-noscript").hidden = true;
     withCsrfHeader(endpoint, csrf);
 
     input.addEventListener("change", function () {
