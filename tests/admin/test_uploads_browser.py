@@ -248,3 +248,34 @@ def test_without_javascript_the_file_goes_to_s3_through_a_form_of_its_own(
         context.close()
     share = Share.objects.get()
     assert (share.filename, share.size) == (document.name, 23_000)
+
+
+def test_a_part_that_keeps_failing_is_sent_again_and_the_upload_goes_on(
+    live_server, big_file, s3_client
+):
+    """The uploader tries a failed part three more times at once; when those fail too, the
+    page waits and resumes the upload from S3's list of parts."""
+    staff_member("erin")
+    attempts = []
+
+    def flaky(route):
+        attempts.append(route.request.method)
+        if len(attempts) <= 4:
+            route.fulfill(status=500, body="<Error><Code>InternalError</Code></Error>")
+        else:
+            route.continue_()
+
+    with chromium() as browser:
+        context = browser.new_context(viewport=DESKTOP)
+        page = log_in(context, live_server.url)
+        page.goto(live_server.url + ADD)
+        page.route(re.compile(r"[?&]partNumber=2&"), flaky)
+        page.set_input_files("#id_upload", str(big_file))
+        seen = watch(page)
+        page.click("input[name=_save]")
+        page.wait_for_url(live_server.url + CHANGELIST, timeout=60_000)
+        context.close()
+
+    assert attempts == ["PUT"] * 5
+    assert "The connection failed; trying again in 2 s…" in seen["texts"]
+    assert Share.objects.get().size == SIZE

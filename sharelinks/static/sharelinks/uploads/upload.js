@@ -13,7 +13,8 @@
 (function () {
   "use strict";
 
-  var RETRY_DELAYS = [2, 4, 8, 16, 30, 60]; // seconds before each new try of a failed upload
+  // Seconds before each new try of a failed upload (each resumes from S3's list of parts).
+  var RETRY_DELAYS = [2, 4, 8, 16, 30, 60];
 
   function format(text, params) {
     return text.replace(/%\((\w+)\)s/g, function (_, name) { return params[name]; });
@@ -227,6 +228,9 @@
           var shown = meter.update(progress.bytesUploaded, progress.bytesTotal || file.size);
           show(shown.text, shown.percent);
         });
+        // A part that got through proves the connection again: the next failure starts
+        // the backoff from the beginning, so a long upload survives many short outages.
+        uppy.on("s3-multipart:part-uploaded", function () { attempts = 0; });
         uppy.on("upload-success", function (f, response) {
           saved.forget();
           finish(null, response.body.key);
