@@ -1,32 +1,67 @@
 # Two commands for a newcomer: `make run` (the app on its embedded defaults) and `make test`.
-# Both create .venv and install everything the first time, and again when pyproject changes.
+# Both need only Python 3.11+ and make. The first time, they install a pinned uv and let it
+# install the exact versions in uv.lock into .venv; again whenever pyproject.toml, uv.lock or
+# this file change. Caches stay where pip and uv keep them by default.
 
 PYTHON ?= python3
+UV_VERSION := 0.13.9
+UV_HOME := .tools/uv-$(UV_VERSION)
+UV := $(UV_HOME)/bin/uv
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+STAMP := $(VENV)/.synced
+# uv syncs .venv, made from the interpreter PYTHON names; it never downloads a Python.
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export UV_PYTHON_DOWNLOADS := never
+SYNC := $(UV) sync --locked --extra dev --extra test --no-install-project --python $(PYTHON)
 
-.PHONY: run test lint format bench install clean messages
+.PHONY: run test lint format bench install lock requirements clean messages
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,test]'
+# uv itself, with the interpreter's own pip into a folder of its own (seconds faster than
+# a virtualenv); where that interpreter has no pip, through a virtualenv that brings one.
+$(UV):
+	rm -rf $(UV_HOME)
+	if $(PYTHON) -m pip --version >/dev/null 2>&1; then \
+		$(PYTHON) -m pip install --quiet --root-user-action=ignore --target $(UV_HOME) uv==$(UV_VERSION); \
+	else \
+		$(PYTHON) -m venv $(UV_HOME) && $(UV_HOME)/bin/pip install --quiet uv==$(UV_VERSION); \
+	fi
+
+# --locked: install exactly uv.lock, and stop if pyproject.toml asks for something it lacks
+# (run `make lock`). Packages not in the lock are removed from .venv. The project itself
+# runs from the checkout (manage.py, pytest), so it is not built and installed here.
+$(STAMP): pyproject.toml uv.lock Makefile $(UV)
+	$(SYNC)
 	touch $(STAMP)
 
 install: $(STAMP)
 
+# After editing dependencies in pyproject.toml; LOCK_ARGS=--upgrade moves every package to
+# its newest allowed version.
+lock: $(UV)
+	$(UV) lock $(LOCK_ARGS)
+
+# For servers that install with pip: the lock's runtime packages (no dev or test extras),
+# pinned and hashed (see docs/deployment.md).
+requirements: $(UV)
+	$(UV) export --locked --no-dev --no-emit-project --quiet --output-file requirements.txt
+
 run: $(STAMP)
 	$(BIN)/python scripts/rundev.py
 
+# pytest's exit status 5: it collected no test. For this suite that is a fault (a wrong
+# path, a marker that deselects everything), never a pass: say so, and fail.
+NO_TESTS = { status=$$?; [ $$status -ne 5 ] || echo "make test: pytest collected no test" >&2; exit $$status; }
+
 # The suite runs on the embedded defaults (SQLite, in-process S3 emulator, eager Celery).
 # With TEST_DATABASE_URL it runs again on that PostgreSQL; TEST_REDIS_URL turns on the
-# real-worker Celery suite. `.ci/run` sets both.
+# real-worker Celery suite. `.ci/run` sets both. PYTEST_ARGS go to each pytest run.
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/pytest
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest $(PYTEST_ARGS) || $(NO_TESTS)
 	if [ -n "$$TEST_DATABASE_URL" ]; then \
-		DATABASE_URL="$$TEST_DATABASE_URL" $(BIN)/pytest -m "not rgw"; \
+		DATABASE_URL="$$TEST_DATABASE_URL" $(BIN)/pytest -m "not rgw" $(PYTEST_ARGS) || $(NO_TESTS); \
 	fi
 
 lint: $(STAMP)
@@ -37,11 +72,14 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# The click path over HTTP as production serves it (gunicorn, PostgreSQL and SQLite, no broker
+# and Redis), driven by wrk; about 10 minutes. docs/performance.md explains the output.
 bench: $(STAMP)
+	command -v wrk >/dev/null || apt-get install -y wrk || (apt-get update && apt-get install -y wrk)
 	$(BIN)/python -m benchmarks.click
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles
+	rm -rf $(VENV) .tools .pytest_cache .ruff_cache staticfiles requirements.txt
 
 # Refresh the Japanese catalog after changing a translatable string (needs GNU gettext:
 # apt-get install gettext), translate the new entries in the .po file, then compile.

@@ -7,16 +7,24 @@ and never signs: only the landing page's button (or a direct link) spends a down
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from sharelinks import aws, mail, shares, signing
+from sharelinks import aws, mail, people, shares, signing
 from sharelinks.conf import app_settings
-from sharelinks.models import Click, ClickOutcome, Share, ShareStatus
+from sharelinks.links import Link, LinkStatus, link_status
+from sharelinks.models import (
+    Click,
+    ClickOutcome,
+    DeliveryKind,
+    Recipient,
+    RecipientState,
+    Share,
+)
 from sharelinks.visitors import Visitor
 
 logger = logging.getLogger(__name__)
@@ -24,10 +32,11 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class ClickResult:
-    """What the view needs to answer: a status, the share if known, a URL if signed."""
+    """What the view needs to answer: a status, the link if known, a URL if signed."""
 
-    status: ShareStatus | None  # None: no share has this code
+    status: LinkStatus | None  # None: no share has this code
     share: Share | None = None
+    person: Recipient | None = None
     url: str = ""
     unavailable: bool = False
     missing: bool = False  # no object in storage: 410 "no longer available"
@@ -35,24 +44,16 @@ class ClickResult:
     resumed: bool = False
 
 
-REFUSALS = {
-    ShareStatus.EXPIRED: ClickOutcome.EXPIRED,
-    ShareStatus.REVOKED: ClickOutcome.REVOKED,
-    ShareStatus.EXHAUSTED: ClickOutcome.EXHAUSTED,
-}
-
-
-def share_find(code: str) -> Share | None:
-    """The share with this code (and its owner, whom every page names), or None."""
-    return Share.objects.select_related("owner").filter(code=code).first()
+REFUSALS = {status: ClickOutcome(status.value) for status in LinkStatus if status != "active"}
 
 
 def click_record(
-    *, share: Share, outcome: ClickOutcome, visitor: Visitor, at: datetime | None = None
+    *, link: Link, outcome: ClickOutcome, visitor: Visitor, at: datetime | None = None
 ) -> Click:
     """One row of the click log."""
     return Click.objects.create(
-        share=share,
+        share=link.share,
+        recipient=link.person,
         at=at or timezone.now(),
         outcome=outcome,
         client_ip=visitor.network,
@@ -61,18 +62,22 @@ def click_record(
     )
 
 
-def _object_present(share: Share) -> bool:
+def _object_present(share: Share, now: datetime | None = None) -> bool:
     """Whether the share's object is still in S3, asked at most every VERIFY_OBJECT_CACHE s.
 
     A redirect to a deleted object would show the recipient S3's XML NoSuchKey page; a HEAD
     first turns that into the "no longer available" page (and flags the share for its
-    owner), and a file put back works again at once. Only a found object is remembered.
+    owner), and a file put back works again at once. What a HEAD found is kept on the share's row
+    (object_checked_at, missing_since), so every process and host trusts a recent answer --
+    a click's or the broken-share check's -- and in the steady state no click waits for S3.
     Raises aws.StorageUnavailable (a 503, uncounted).
     """
     if not app_settings.VERIFY_OBJECT_ON_CLICK:
         return share.missing_since is None  # as the last broken-share check found it
-    remembered = f"sharelinks:object-present:{share.pk}"
-    if share.missing_since is None and cache.get(remembered):
+    checked = share.object_checked_at
+    fresh = timedelta(seconds=app_settings.VERIFY_OBJECT_CACHE)
+    # A missing object is asked about on every click: put back, it works again at once.
+    if share.missing_since is None and checked and (now or timezone.now()) - checked < fresh:
         return True
     try:
         info = aws.object_head(bucket=share.bucket, key=share.key)
@@ -82,38 +87,34 @@ def _object_present(share: Share) -> bool:
         # Refused (403) or odd answers say nothing about the object: S3 decides on the GET.
         logger.warning("share %s: cannot check its object: %s", share.pk, err)
         return True
-    if info is None or share.missing_since is not None:
-        # Flag a newly missing object; clear the flag of one put back since the check.
-        shares.share_presence_record(share=share, found=info is not None)
-    if info is None:
-        return False
-    cache.set(remembered, True, app_settings.VERIFY_OBJECT_CACHE)
-    return True
+    shares.share_presence_record(share=share, found=info is not None)
+    return info is not None
 
 
-def click_look(*, share: Share, now=None) -> ClickResult:
+def click_look(*, link: Link, now: datetime | None = None) -> ClickResult:
     """What a page view (GET, HEAD) shows, without counting, signing or writing.
 
     HEAD and GET agree: an active share whose object is gone is "missing" for both.
     """
-    status = share.status_at(now or timezone.now())
-    if status != ShareStatus.ACTIVE:
-        return ClickResult(status=status, share=share)
+    status = link_status(link, now or timezone.now())
+    result = {"status": status, "share": link.share, "person": link.person}
+    if status != LinkStatus.ACTIVE:
+        return ClickResult(**result)
     try:
-        present = _object_present(share)
+        present = _object_present(link.share)
     except aws.StorageUnavailable:
-        return ClickResult(status=status, share=share, unavailable=True)
-    return ClickResult(status=status, share=share, missing=not present)
+        return ClickResult(**result, unavailable=True)
+    return ClickResult(**result, missing=not present)
 
 
-def _signed(share: Share, visitor: Visitor) -> ClickResult | str:
-    """A fresh URL for the share's object, or the refusal that a missing object or an
+def _signed(link: Link, visitor: Visitor, status: LinkStatus) -> ClickResult | str:
+    """A fresh URL for the link's object, or the refusal that a missing object or an
     unreachable storage makes (recorded, uncounted)."""
-    status = ShareStatus.ACTIVE
+    share, result = link.share, {"status": status, "share": link.share, "person": link.person}
     try:
         if not _object_present(share):
-            click_record(share=share, outcome=ClickOutcome.MISSING, visitor=visitor)
-            return ClickResult(status=status, share=share, missing=True)
+            click_record(link=link, outcome=ClickOutcome.MISSING, visitor=visitor)
+            return ClickResult(**result, missing=True)
         return signing.download_url(
             bucket=share.bucket,
             key=share.key,
@@ -123,68 +124,115 @@ def _signed(share: Share, visitor: Visitor) -> ClickResult | str:
         )
     except aws.StorageUnavailable as err:
         logger.error("share %s: cannot presign: %s", share.pk, err)
-        click_record(share=share, outcome=ClickOutcome.UNAVAILABLE, visitor=visitor)
-        return ClickResult(status=status, share=share, unavailable=True)
+        click_record(link=link, outcome=ClickOutcome.UNAVAILABLE, visitor=visitor)
+        return ClickResult(**result, unavailable=True)
 
 
-def click_download(*, share: Share, visitor: Visitor) -> ClickResult:
+def _refused(link: Link, status: LinkStatus, visitor: Visitor) -> ClickResult:
+    click_record(link=link, outcome=REFUSALS[status], visitor=visitor)
+    return ClickResult(status=status, share=link.share, person=link.person)
+
+
+def _count_person(person: Recipient, share: Share, now: datetime) -> bool:
+    """The person's own conditional UPDATE (their row is locked first: person, then share)."""
+    taken = Recipient.objects.filter(pk=person.pk, state=RecipientState.ACTIVE)
+    if share.downloads_per_recipient is not None:  # read at click time
+        taken = taken.filter(download_count__lt=share.downloads_per_recipient)
+    return bool(
+        taken.update(
+            download_count=F("download_count") + 1,
+            last_download_at=now,
+            first_download_at=Coalesce(F("first_download_at"), now),
+        )
+    )
+
+
+def _count(link: Link, now: datetime) -> bool:
+    """Count one download for the link: the person (if any), then the share, or neither.
+
+    Each is one conditional UPDATE whose WHERE clause repeats the test, so concurrent
+    clicks can never pass a limit: the database serialises them and each sees the count
+    the one before left. A refusal by the share undoes the person's count.
+    """
+    person, share = link.person, link.share
+    if person is not None and not _count_person(person, share, now):
+        return False
+    counted = (
+        Share.objects.filter(pk=share.pk)
+        .active(now)
+        .update(download_count=F("download_count") + 1, last_download_at=now)
+    )
+    if not counted:
+        transaction.set_rollback(True)
+    return bool(counted)
+
+
+def click_download(*, link: Link, visitor: Visitor) -> ClickResult:
     """Count one download and presign a fresh URL, or say why not (recorded, uncounted).
 
-    The count is one conditional UPDATE whose WHERE clause repeats the active test, so
-    concurrent clicks can never pass max_downloads: the database serialises the updates and
-    each sees the count left by the one before. The click row and the owner's email row
-    are written in the same transaction: all three stand or fall together.
+    The counts, the click row and the owner's email row are written in one transaction:
+    all stand or fall together.
     """
     now = timezone.now()
-    status = share.status_at(now)
-    if status != ShareStatus.ACTIVE:
-        click_record(share=share, outcome=REFUSALS[status], visitor=visitor)
-        return ClickResult(status=status, share=share)
-    url = _signed(share, visitor)
+    status = link_status(link, now)
+    if status != LinkStatus.ACTIVE:
+        return _refused(link, status, visitor)
+    url = _signed(link, visitor, status)
     if isinstance(url, ClickResult):
         return url
+    person, share = link.person, link.share
     with transaction.atomic():
-        counted = (
-            Share.objects.filter(pk=share.pk)
-            .active(now)
-            .update(download_count=F("download_count") + 1, last_download_at=now)
-        )
+        counted = _count(link, now)
         if counted:
-            row = click_record(
-                share=share, outcome=ClickOutcome.REDIRECTED, visitor=visitor, at=now
-            )
-            # Only a row and an on-commit publish: the owner's email never slows the click.
-            mail.download_notify(share=share, click=row, first=share.download_count == 0)
+            row = click_record(link=link, outcome=ClickOutcome.REDIRECTED, visitor=visitor, at=now)
+            first = (person.download_count if person else share.download_count) == 0
+            # Only rows and an on-commit publish: the owner's email never slows the click.
+            mail.download_notify(share=share, click=row, first=first, person=person)
+            if (
+                person is not None
+                and not visitor.scanner
+                and people.person_download_record(person=person, network=visitor.network, now=now)
+            ):
+                mail.owner_notify(share=share, kind=DeliveryKind.FORWARDED, person=person)
     if counted:
         share.download_count += 1
         share.last_download_at = now
-        return ClickResult(status=ShareStatus.ACTIVE, share=share, url=url, click=row)
-    # Another click took the last download (or staff revoked) between lookup and UPDATE.
+        return ClickResult(status=status, share=share, person=person, url=url, click=row)
+    # Another click took the last download (or staff acted) between lookup and UPDATE.
     share.refresh_from_db()
-    status = share.status_at(now)
-    if status == ShareStatus.ACTIVE:
-        status = ShareStatus.EXHAUSTED
-    click_record(share=share, outcome=REFUSALS[status], visitor=visitor)
-    return ClickResult(status=status, share=share)
+    if person is not None:
+        person.refresh_from_db()
+    status = link_status(link, now)
+    return _refused(link, LinkStatus.EXHAUSTED if status == LinkStatus.ACTIVE else status, visitor)
 
 
-def resumable(share: Share, now=None) -> bool:
-    """Whether a receipt may still fetch the file: not withdrawn, not expired (used up is fine)."""
-    return share.status_at(now or timezone.now()) in (ShareStatus.ACTIVE, ShareStatus.EXHAUSTED)
+def resumable(link: Link, now: datetime | None = None) -> bool:
+    """Whether a receipt may still fetch the file: not withdrawn, not expired, not replaced
+    (used up, for the share or the person, is fine: that is what a receipt is for)."""
+    status = link_status(link, now or timezone.now())
+    return status in (LinkStatus.ACTIVE, LinkStatus.EXHAUSTED, LinkStatus.PERSON_EXHAUSTED)
 
 
-def click_resume(*, share: Share, visitor: Visitor) -> ClickResult:
+def click_resume(*, link: Link, visitor: Visitor) -> ClickResult:
     """A fresh URL for a browser that holds a receipt of a counted download: nothing counted.
 
     The presigned URL lives seconds, so a browser's own "Resume" of a broken multi-gigabyte
     download is refused by S3; clicking the link again must not spend another download.
     """
-    status = share.status_at(timezone.now())
-    if not resumable(share):
-        click_record(share=share, outcome=REFUSALS[status], visitor=visitor)
-        return ClickResult(status=status, share=share)
-    url = _signed(share, visitor)
+    status = link_status(link, timezone.now())
+    if not resumable(link):
+        return _refused(link, status, visitor)
+    url = _signed(link, visitor, status)
     if isinstance(url, ClickResult):
         return url
-    row = click_record(share=share, outcome=ClickOutcome.RESUMED, visitor=visitor)
-    return ClickResult(status=status, share=share, url=url, click=row, resumed=True)
+    row = click_record(link=link, outcome=ClickOutcome.RESUMED, visitor=visitor)
+    return ClickResult(
+        status=status, share=link.share, person=link.person, url=url, click=row, resumed=True
+    )
+
+
+def page_viewed(*, link: Link, visitor: Visitor, outcome: ClickOutcome) -> None:
+    """Record a GET of the page (or its refusal); a person's own page counts their views."""
+    click_record(link=link, outcome=outcome, visitor=visitor)
+    if link.person is not None and outcome == ClickOutcome.VIEWED and not visitor.scanner:
+        Recipient.objects.filter(pk=link.person.pk).update(view_count=F("view_count") + 1)

@@ -1,10 +1,16 @@
-"""The absolute short link of a share, as staff copy it and emails carry it."""
+"""The short links: a share's general link or a person's own, found by code, what a click
+on one would get, and the absolute URL staff copy and emails carry."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
 
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 
+from sharelinks.codes import code_is_personal
 from sharelinks.conf import app_settings
-from sharelinks.models import Share
+from sharelinks.models import Recipient, RecipientState, Share
 
 
 def share_url_base() -> str:
@@ -18,8 +24,78 @@ def share_url_base() -> str:
     return base
 
 
-def share_url(share: Share, request: HttpRequest | None = None) -> str:
-    """The absolute short link, from SHARELINKS_BASE_URL or else the current request."""
+def share_url(share: "Share | Recipient", request: HttpRequest | None = None) -> str:
+    """The absolute short link (a share's or a person's), from SHARELINKS_BASE_URL or else
+    the current request."""
     if not app_settings.BASE_URL and request is not None:
         return request.build_absolute_uri(share.path)
     return share_url_base() + share.path
+
+
+class LinkStatus(StrEnum):
+    """What a click on one link would get: the share's status, or the person's own.
+
+    Values equal ShareStatus's for the share-wide ones and the click log's outcomes for
+    the refusals, so either can be compared with it.
+    """
+
+    ACTIVE = "active"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+    EXHAUSTED = "exhausted"
+    PERSON_WITHDRAWN = "person_withdrawn"
+    PERSON_SUSPENDED = "person_suspended"
+    REPLACED = "replaced"
+    PERSON_EXHAUSTED = "person_exhausted"
+    GENERAL_OFF = "general_off"
+
+
+@dataclass(frozen=True)
+class Link:
+    """The link a code names: a share's general link, or one person's own."""
+
+    share: Share
+    person: Recipient | None = None
+
+    @property
+    def code(self) -> str:
+        return self.person.code if self.person else self.share.code
+
+    @property
+    def path(self) -> str:
+        return self.person.path if self.person else self.share.path
+
+
+_PERSON_STATES = {
+    RecipientState.WITHDRAWN: LinkStatus.PERSON_WITHDRAWN,
+    RecipientState.SUSPENDED: LinkStatus.PERSON_SUSPENDED,
+    RecipientState.REPLACED: LinkStatus.REPLACED,
+}
+
+
+def link_status(link: Link, now: datetime) -> LinkStatus:
+    """Share-wide endings first (withdrawn, expired), then the person's, then the limits."""
+    share, person = link.share, link.person
+    status = LinkStatus(share.status_at(now))
+    if status in (LinkStatus.REVOKED, LinkStatus.EXPIRED):
+        return status
+    if person is None:
+        return status if share.general_link else LinkStatus.GENERAL_OFF
+    if person.state in _PERSON_STATES:
+        return _PERSON_STATES[person.state]
+    limit = share.downloads_per_recipient
+    if limit is not None and person.download_count >= limit:
+        return LinkStatus.PERSON_EXHAUSTED
+    return status
+
+
+def link_find(code: str) -> Link | None:
+    """The link with this code (its share and owner, whom every page names), or None.
+
+    One indexed lookup: the code's length says whether it is a person's or a share's.
+    """
+    if code_is_personal(code):
+        person = Recipient.objects.select_related("share__owner").filter(code=code).first()
+        return Link(person.share, person) if person else None
+    share = Share.objects.select_related("owner").filter(code=code).first()
+    return Link(share) if share else None

@@ -14,7 +14,14 @@ from django.utils import translation
 from sharelinks import signing, tokens
 from sharelinks.clicks import ClickResult
 from sharelinks.conf import app_settings
-from sharelinks.models import Share, ShareStatus
+from sharelinks.links import Link, LinkStatus
+
+PERSON_STATUSES = (
+    LinkStatus.PERSON_WITHDRAWN,
+    LinkStatus.PERSON_SUSPENDED,
+    LinkStatus.REPLACED,
+    LinkStatus.PERSON_EXHAUSTED,
+)
 
 RETRY_AFTER_UNAVAILABLE = 30
 # No script, no image, no font, no frame, no base: inline style, and (landing page only) a
@@ -44,16 +51,30 @@ def _render(request: HttpRequest, template: str, http_status: int, **context) ->
     return response
 
 
-def landing(
-    request: HttpRequest, share: Share, *, status: int = 200, resume: bool = False, **notes
-) -> HttpResponse:
-    """The page of an active share: what, from whom, until when, and the Download button."""
-    left = None
+def _downloads_left(link: Link) -> int | None:
+    """The fewer of what the share and (on a personal link) the person have left."""
+    share, person = link.share, link.person
+    left = []
     if share.max_downloads is not None:
-        left = max(0, share.max_downloads - share.download_count)
+        left.append(share.max_downloads - share.download_count)
+    if person is not None and share.downloads_per_recipient is not None:
+        left.append(share.downloads_per_recipient - person.download_count)
+    return max(0, min(left)) if left else None
+
+
+def landing(
+    request: HttpRequest, link: Link, *, status: int = 200, resume: bool = False, **notes
+) -> HttpResponse:
+    """The page of an active link: what, from whom, until when, and the Download button.
+
+    A personal link greets the person by name, never by address (a forwarded link would
+    show it to whoever holds it).
+    """
+    share = link.share
     response = _render(
-        request, "landing.html", status, share=share, downloads_left=left, resume=resume,
-        token=tokens.form_token(share.code), language=translation.get_language(), **notes,
+        request, "landing.html", status, share=share, person=link.person,
+        downloads_left=_downloads_left(link), resume=resume, token=tokens.form_token(link.code),
+        language=translation.get_language(), **notes,
     )  # fmt: skip
     origin = signing.download_origin(share.bucket)
     response["Content-Security-Policy"] = CSP.format(form_action=f"'self' {origin}".strip())
@@ -62,15 +83,24 @@ def landing(
 
 def gone(request: HttpRequest, result: ClickResult) -> HttpResponse:
     """410, saying which way the link ended and since when."""
-    share = result.share
+    share, person = result.share, result.person
     if result.missing:
         return _render(request, "missing.html", 410, share=share)
     since = {
-        ShareStatus.EXPIRED: share.expires_at,
-        ShareStatus.REVOKED: share.revoked_at,
-        ShareStatus.EXHAUSTED: share.last_download_at,
-    }[result.status]
-    return _render(request, "gone.html", 410, share=share, status=result.status, since=since)
+        LinkStatus.EXPIRED: share.expires_at,
+        LinkStatus.REVOKED: share.revoked_at,
+        LinkStatus.EXHAUSTED: share.last_download_at,
+        LinkStatus.GENERAL_OFF: None,
+    }.get(result.status)
+    if person is not None and result.status in PERSON_STATUSES:
+        since = (
+            person.last_download_at
+            if result.status == LinkStatus.PERSON_EXHAUSTED
+            else (person.state_changed_at)
+        )
+    return _render(
+        request, "gone.html", 410, share=share, person=person, status=result.status, since=since
+    )
 
 
 def unknown(request: HttpRequest) -> HttpResponse:

@@ -192,7 +192,7 @@ def share_presence_record(*, share: Share, found: bool) -> str:
         )
         if not restored:
             Share.objects.filter(pk=share.pk).update(object_checked_at=now)
-        share.missing_since = None
+        share.missing_since, share.object_checked_at = None, now
         if restored:
             logger.info("share %s: object is back", share.pk)
         return "restored" if restored else ""
@@ -202,8 +202,9 @@ def share_presence_record(*, share: Share, found: bool) -> str:
         )
         if not flagged:
             Share.objects.filter(pk=share.pk).update(object_checked_at=now)
+            share.object_checked_at = now
             return ""
         logger.warning("share %s: s3://%s/%s is missing", share.pk, share.bucket, share.key)
         mail.owner_notify(share=share, kind=DeliveryKind.MISSING)
-    share.missing_since = now
+    share.missing_since = share.object_checked_at = now
     return "missing"

@@ -16,7 +16,8 @@ from django.views.decorators.csrf import csrf_exempt
 from sharelinks import clicks, pages, passwords, tokens
 from sharelinks.codes import code_is_wellformed
 from sharelinks.conf import app_settings
-from sharelinks.models import ClickOutcome, Share, ShareStatus
+from sharelinks.links import Link, LinkStatus, link_find
+from sharelinks.models import ClickOutcome
 from sharelinks.throttle import guess_record, guesses_exceeded
 from sharelinks.visitors import Visitor, is_prefetch, visitor_from
 
@@ -47,41 +48,43 @@ def _answer(request: HttpRequest, result: clicks.ClickResult) -> HttpResponse:
     """The redirect of a signed result, else the page that says why not."""
     if result.unavailable:
         return pages.unavailable(request)
-    if (result.status != ShareStatus.ACTIVE and not result.resumed) or result.missing:
+    if (result.status != LinkStatus.ACTIVE and not result.resumed) or result.missing:
         return pages.gone(request, result)
     response = HttpResponseSeeOther(result.url) if request.method == "POST" else None
     response = response or HttpResponseRedirect(result.url)
     if result.click is not None and not result.resumed:
+        link = Link(result.share, result.person)
         response.set_cookie(
-            tokens.RECEIPT_COOKIE, tokens.receipt_make(result.share.code, result.click.pk),
-            max_age=app_settings.RESUME_WINDOW, path=result.share.path,
+            tokens.RECEIPT_COOKIE, tokens.receipt_make(link.code, result.click.pk),
+            max_age=app_settings.RESUME_WINDOW, path=link.path,
             secure=request.is_secure(), httponly=True, samesite="Lax",
         )  # fmt: skip
     return response
 
 
-def _look(request: HttpRequest, share: Share, visitor: Visitor, receipt: int | None):
+def _look(request: HttpRequest, link: Link, visitor: Visitor, receipt: int | None):
     """GET and HEAD: the page a person would see; a GET leaves a "viewed" row."""
-    result = clicks.click_look(share=share)
-    resume = receipt is not None and clicks.resumable(share)
+    result = clicks.click_look(link=link)
+    resume = receipt is not None and clicks.resumable(link)
     if result.unavailable:
         return pages.unavailable(request)
-    if (result.status != ShareStatus.ACTIVE and not resume) or result.missing:
+    if (result.status != LinkStatus.ACTIVE and not resume) or result.missing:
         if request.method == "GET":
             outcome = ClickOutcome.MISSING if result.missing else clicks.REFUSALS[result.status]
-            clicks.click_record(share=share, outcome=outcome, visitor=visitor)
+            clicks.page_viewed(link=link, outcome=outcome, visitor=visitor)
         return pages.gone(request, result)
     if request.method == "GET":
-        clicks.click_record(share=share, outcome=ClickOutcome.VIEWED, visitor=visitor)
-    return pages.landing(request, share, resume=resume)
+        clicks.page_viewed(link=link, outcome=ClickOutcome.VIEWED, visitor=visitor)
+    return pages.landing(request, link, resume=resume)
 
 
-def _post(request: HttpRequest, share: Share, visitor: Visitor, receipt: int | None):
+def _post(request: HttpRequest, link: Link, visitor: Visitor, receipt: int | None):
     """The Download button: a valid token, the password if any, then count (or resume)."""
-    if not tokens.form_token_valid(share.code, request.POST.get("token", "")):
-        return _stale(request, share, visitor, receipt)
-    if receipt is not None and clicks.resumable(share):
-        return _answer(request, clicks.click_resume(share=share, visitor=visitor))
+    share = link.share
+    if not tokens.form_token_valid(link.code, request.POST.get("token", "")):
+        return _stale(request, link, visitor, receipt)
+    if receipt is not None and clicks.resumable(link):
+        return _answer(request, clicks.click_resume(link=link, visitor=visitor))
     if share.has_password:
         verdict = passwords.share_password_check(
             share=share, network=visitor.network, password=request.POST.get("password", "")
@@ -89,20 +92,21 @@ def _post(request: HttpRequest, share: Share, visitor: Visitor, receipt: int | N
         if verdict.retry_after:
             return pages.too_many(request, verdict.retry_after, reason="password")
         if not verdict.ok:
-            return pages.landing(request, share, status=403, wrong_password=True)
-    return _answer(request, clicks.click_download(share=share, visitor=visitor))
+            return pages.landing(request, link, status=403, wrong_password=True)
+    return _answer(request, clicks.click_download(link=link, visitor=visitor))
 
 
-def _stale(request: HttpRequest, share: Share, visitor: Visitor, receipt: int | None):
+def _stale(request: HttpRequest, link: Link, visitor: Visitor, receipt: int | None):
     """A POST without this link's valid token spends nothing: the page again, fresh token."""
-    response = _look(request, share, visitor, receipt)
+    response = _look(request, link, visitor, receipt)
     if response.status_code == 200:
-        response = pages.landing(request, share, resume=receipt is not None, stale=True)
+        response = pages.landing(request, link, resume=receipt is not None, stale=True)
     return response
 
 
-def _direct(request: HttpRequest, share: Share) -> bool:
+def _direct(request: HttpRequest, link: Link) -> bool:
     """A counted 302 on GET: a direct-download share without a password, not a prefetch."""
+    share = link.share
     return (
         share.direct_download
         and not share.has_password
@@ -121,15 +125,15 @@ def share_link(request: HttpRequest, code: str) -> HttpResponse:
     if not code_is_wellformed(code):
         return _unknown(request, visitor)
     try:
-        share = clicks.share_find(code)
-        if share is None:
+        link = link_find(code)
+        if link is None:
             return _unknown(request, visitor)
         receipt = tokens.receipt_click_id(code, request.COOKIES.get(tokens.RECEIPT_COOKIE))
         if request.method == "POST":
-            return _post(request, share, visitor, receipt)
-        if _direct(request, share):
-            return _answer(request, clicks.click_download(share=share, visitor=visitor))
-        return _look(request, share, visitor, receipt)
+            return _post(request, link, visitor, receipt)
+        if _direct(request, link):
+            return _answer(request, clicks.click_download(link=link, visitor=visitor))
+        return _look(request, link, visitor, receipt)
     except DatabaseError:
         logger.exception("click failed: database unavailable")
         return pages.unavailable(request)

@@ -94,6 +94,19 @@ def test_unknown_signer_is_an_error(settings):
     assert error.hint == "Use one of: s3, cloudfront."
 
 
+def test_unknown_presigner_is_an_error(settings):
+    settings.SHARELINKS_PRESIGNER = "v2"
+    [error] = checks.check_setting_values()
+    assert error.id == "sharelinks.E009"
+    assert error.msg.startswith("SHARELINKS_PRESIGNER='v2'")
+
+
+def test_both_presigners_pass(settings):
+    for presigner in ("builtin", "botocore"):
+        settings.SHARELINKS_PRESIGNER = presigner
+        assert checks.check_setting_values() == []
+
+
 def test_cloudfront_without_domain_or_key_id_is_an_error(settings):
     settings.SHARELINKS_SIGNER = "cloudfront"
     settings.SHARELINKS_CLOUDFRONT_PRIVATE_KEY = cloudfront_pem()

@@ -7,6 +7,7 @@ tests/test_views.py and over HTTP in tests/test_e2e.py.
 import pytest
 
 from sharelinks import clicks
+from sharelinks.links import Link
 from sharelinks.models import Click, ClickOutcome, ShareStatus
 from sharelinks.visitors import Visitor
 from tests.factories import ShareFactory
@@ -18,7 +19,7 @@ PERSON = Visitor(network="192.0.2.0", user_agent="Mail/1.0", scanner=False)
 
 def test_a_look_counts_nothing_signs_nothing_and_writes_nothing():
     share = ShareFactory()
-    result = clicks.click_look(share=share)
+    result = clicks.click_look(link=Link(share))
     assert (result.status, result.url, result.missing) == (ShareStatus.ACTIVE, "", False)
     assert not Click.objects.exists()
     share.refresh_from_db()
@@ -27,7 +28,7 @@ def test_a_look_counts_nothing_signs_nothing_and_writes_nothing():
 
 def test_a_download_counts_once_and_records_when():
     share = ShareFactory(max_downloads=2)
-    result = clicks.click_download(share=share, visitor=PERSON)
+    result = clicks.click_download(link=Link(share), visitor=PERSON)
     assert result.url
     assert result.click.outcome == ClickOutcome.REDIRECTED
     share.refresh_from_db()
@@ -37,9 +38,9 @@ def test_a_download_counts_once_and_records_when():
 
 def test_a_resumption_signs_again_without_counting_even_when_used_up():
     share = ShareFactory(max_downloads=1)
-    clicks.click_download(share=share, visitor=PERSON)
+    clicks.click_download(link=Link(share), visitor=PERSON)
     share.refresh_from_db()
-    result = clicks.click_resume(share=share, visitor=PERSON)
+    result = clicks.click_resume(link=Link(share), visitor=PERSON)
     assert result.url
     assert result.resumed
     assert result.status == ShareStatus.EXHAUSTED
@@ -51,8 +52,8 @@ def test_a_resumption_signs_again_without_counting_even_when_used_up():
 
 def test_a_withdrawn_share_cannot_be_resumed():
     share = ShareFactory()
-    clicks.click_download(share=share, visitor=PERSON)
+    clicks.click_download(link=Link(share), visitor=PERSON)
     share.refresh_from_db()
     share.revoke(share.created_at)
-    result = clicks.click_resume(share=share, visitor=PERSON)
+    result = clicks.click_resume(link=Link(share), visitor=PERSON)
     assert (result.status, result.url) == (ShareStatus.REVOKED, "")

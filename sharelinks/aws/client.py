@@ -24,6 +24,8 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
+from sharelinks.aws import clock
+
 _lock = threading.Lock()
 _client = None
 _session = None
@@ -91,10 +93,13 @@ def get_client():
                 session = boto3.session.Session(
                     botocore_session=core, region_name=settings.AWS_S3_REGION_NAME
                 )
-                _client = session.client(
+                client = session.client(
                     "s3", endpoint_url=settings.AWS_S3_ENDPOINT_URL, config=_client_config()
                 )
-                _session = session
+                # Every answer S3 gives this client tells the storage's time: presigned
+                # URLs are dated by it (sharelinks.aws.clock).
+                clock.register(client)
+                _client, _session = client, session
     return _client
 
 

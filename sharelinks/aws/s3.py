@@ -4,23 +4,29 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import IO, TypeVar
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
-from botocore.exceptions import ClientError
+from botocore.credentials import ReadOnlyCredentials
+from botocore.exceptions import ClientError, NoCredentialsError
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.files import File
 from storages.backends.s3 import S3Storage
 
+from sharelinks.aws import clock
 from sharelinks.aws.client import (
     StorageError,
     StorageUnavailable,
     _last_signer,
     _reaching,
     get_client,
+    get_session,
 )
+from sharelinks.aws.sigv4 import BucketEndpoints, Endpoint, encoded, presign_get
 from sharelinks.conf import app_settings
 from sharelinks.disposition import content_disposition
 
+_endpoints: BucketEndpoints | None = None  # the shared client's, made on first presign
 T = TypeVar("T")
 
 
@@ -50,55 +56,86 @@ def _url_lifetime(requested: int, expiry: datetime | None) -> int:
     return min(requested, usable)
 
 
-def _query_signer(url: str) -> tuple[str, str | None]:
-    """The access key and session token a presigned URL carries."""
-    # A plain split: parse_qs would cost a twentieth of the whole presign.
-    params = dict(part.partition("=")[::2] for part in urlsplit(url).query.split("&"))
-    token = params.get("X-Amz-Security-Token")
-    access_key = unquote(params.get("X-Amz-Credential", "")).split("/", 1)[0]
-    return access_key, None if token is None else unquote(token)
+def _signed_with(url: str, frozen: ReadOnlyCredentials) -> bool:
+    # Plain splits: the signers encode the path, so the first "?" starts the query, and
+    # parse_qs would cost a twentieth of the whole presign. The token is
+    # compared in its encoded form, which botocore and the built-in signer share: decoding
+    # a kilobyte token would cost more than the built-in signature itself.
+    params = dict(part.partition("=")[::2] for part in url.partition("?")[2].split("&"))
+    token = None if frozen.token is None else encoded(frozen.token)
+    return (
+        unquote(params.get("X-Amz-Credential", "")).split("/", 1)[0] == frozen.access_key
+        and params.get("X-Amz-Security-Token") == token
+    )
+
+
+def _bucket_endpoint(client, bucket: str) -> Endpoint | None:
+    # One cache per client: a new client (settings changed, credentials swapped) may resolve
+    # its buckets differently.
+    global _endpoints
+    endpoints = _endpoints
+    if endpoints is None or endpoints.client is not client:
+        endpoints = _endpoints = BucketEndpoints(client)
+    return endpoints.get(bucket)
+
+
+def _sign(client, params: dict, lifetime: int) -> str:
+    """The URL, by the built-in signer unless SHARELINKS_PRESIGNER says "botocore".
+
+    Either way the credentials are botocore's refreshing object, read as botocore reads
+    them when it signs, so refreshing stays its job. Buckets botocore signs otherwise than
+    with plain SigV4 (S3 Express, multi-region access points) are left to it.
+    """
+    try:  # an unknown value is also sharelinks.E009 at manage.py check
+        presigner = app_settings.PRESIGNER
+    except ImproperlyConfigured as err:
+        raise StorageUnavailable(str(err)) from err
+    # Presigning is offline: any failure here is the credentials'.
+    with _reaching("signing", operation="GetObject"):
+        endpoint = _bucket_endpoint(client, params["Bucket"]) if presigner == "builtin" else None
+        if endpoint is None:
+            return client.generate_presigned_url("get_object", Params=params, ExpiresIn=lifetime)
+        credentials = get_session().get_credentials()
+        if credentials is None:
+            raise NoCredentialsError()
+        return presign_get(
+            credentials.get_frozen_credentials(),
+            endpoint,
+            params["Key"],
+            expires_in=lifetime,
+            signed_at=clock.now(),  # S3 judges the URL's date by its own clock
+            disposition=params.get("ResponseContentDisposition"),
+            content_type=params.get("ResponseContentType"),
+        )
 
 
 def presign_checked(
     sign: Callable[[int], T],
-    signer_of: Callable[[T], tuple[str, str | None]],
+    signed_with: Callable[[T, ReadOnlyCredentials], bool],
     *,
     expires_in: int,
     what: str,
 ) -> T:
-    """sign(lifetime), with the lifetime cut to the signing credentials' remaining life.
+    """sign(lifetime), the lifetime cut to the signing credentials' remaining life.
 
     The one place a presigned request gets its lifetime: a click's GET, an upload's part,
     a browser's POST form. The client signs first -- botocore refreshes due credentials as
     it does so -- and the set it signed with is read afterwards without another refresh:
     reading before signing would refresh twice for credentials that live less than
     botocore's 15-minute advisory window (a 900 s AssumeRole), and each refresh is an STS
-    call. signer_of says which access key and token ended up in what was signed.
+    call. signed_with says whether what was signed carries that set's key and token.
     """
     lifetime = expires_in
     for _ in range(3):
         signed = sign(lifetime)
-        frozen, expiry = _last_signer()
-        if signer_of(signed) != (frozen.access_key, frozen.token):
+        signer, expiry = _last_signer()
+        if not signed_with(signed, signer):
             continue  # another thread refreshed between signing and reading: sign again
         usable = _url_lifetime(expires_in, expiry)  # raises when too little life is left
         if lifetime <= usable:
             return signed
         lifetime = usable
     raise StorageUnavailable(f"could not sign {what} with checked credentials")
-
-
-def presigned_url(*, method: str, params: dict, expires_in: int, operation: str) -> str:
-    """A SigV4 URL for one S3 call (get_object, upload_part...), within the credentials' life."""
-    client = get_client()
-
-    def sign(lifetime: int) -> str:
-        # Presigning is offline: any failure here is the credentials'.
-        with _reaching("signing", operation=operation):
-            return client.generate_presigned_url(method, Params=params, ExpiresIn=lifetime)
-
-    what = f"s3://{params['Bucket']}/{params['Key']}"
-    return presign_checked(sign, _query_signer, expires_in=expires_in, what=what)
 
 
 def presigned_get_url(
@@ -116,9 +153,26 @@ def presigned_get_url(
     }
     if content_type:
         params["ResponseContentType"] = content_type
-    return presigned_url(
-        method="get_object", params=params, expires_in=expires_in, operation="GetObject"
+    client = get_client()
+    return presign_checked(
+        lambda lifetime: _sign(client, params, lifetime),
+        _signed_with,
+        expires_in=expires_in,
+        what=f"s3://{bucket}/{key}",
     )
+
+
+def presigned_url(*, method: str, params: dict, expires_in: int, operation: str) -> str:
+    """botocore's SigV4 URL for another S3 call (upload_part...), within the credentials' life."""
+    client = get_client()
+
+    def sign(lifetime: int) -> str:
+        # Presigning is offline: any failure here is the credentials'.
+        with _reaching("signing", operation=operation):
+            return client.generate_presigned_url(method, Params=params, ExpiresIn=lifetime)
+
+    what = f"s3://{params['Bucket']}/{params['Key']}"
+    return presign_checked(sign, _signed_with, expires_in=expires_in, what=what)
 
 
 def object_head(*, bucket: str, key: str) -> ObjectInfo | None:

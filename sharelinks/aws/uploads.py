@@ -8,6 +8,7 @@ with the same credential-capped presigning as a click's GET.
 from dataclasses import dataclass
 from datetime import datetime
 
+from botocore.credentials import ReadOnlyCredentials
 from botocore.exceptions import ClientError
 from django.conf import settings
 
@@ -119,9 +120,10 @@ def multipart_pending(*, bucket: str, prefix: str) -> list[PendingUpload]:
     return found
 
 
-def _fields_signer(post: dict) -> tuple[str, str | None]:
+def _fields_signed_with(post: dict, frozen: ReadOnlyCredentials) -> bool:
     fields = post["fields"]
-    return fields["x-amz-credential"].split("/", 1)[0], fields.get("x-amz-security-token")
+    access_key = fields["x-amz-credential"].split("/", 1)[0]
+    return (access_key, fields.get("x-amz-security-token")) == (frozen.access_key, frozen.token)
 
 
 def presigned_post(
@@ -148,7 +150,7 @@ def presigned_post(
             )
 
     what = f"an upload form for s3://{bucket}/{prefix}"
-    return presign_checked(sign, _fields_signer, expires_in=expires_in, what=what)
+    return presign_checked(sign, _fields_signed_with, expires_in=expires_in, what=what)
 
 
 def bucket_cors(bucket: str | None = None) -> list[dict] | None:

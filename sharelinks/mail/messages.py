@@ -26,7 +26,11 @@ SUBJECTS = {
     DeliveryKind.DOWNLOAD: _("%(file)s was downloaded"),
     DeliveryKind.EXPIRY_REMINDER: _("Your link to %(file)s expires soon"),
     DeliveryKind.MISSING: _("The file behind your link to %(file)s is missing"),
+    DeliveryKind.FORWARDED: _("%(person)s's link to %(file)s may have been forwarded"),
+    DeliveryKind.REMINDER: _("Reminder: %(sender)s shared a file with you: %(file)s"),
 }
+
+PERSON_DOWNLOADED = _("%(person)s downloaded %(file)s")
 
 
 def person_name(user) -> str:
@@ -54,10 +58,12 @@ def context_for(delivery: Delivery) -> dict:
         "sender_name": person_name(sender),
         "owner_name": person_name(share.owner),
         "owner_email": share.owner.email,
-        "link": links.share_url(share),
+        # A person's emails carry their own link; everything else the share's general one.
+        "link": links.share_url(delivery.person or share),
         "size": filesizeformat(share.size) if share.size is not None else "",
         "message": (delivery.message or share.message).strip(),
         "click": delivery.click,
+        "person": delivery.person,
         "admin_url": _admin_url(delivery),
     }
 
@@ -104,9 +110,13 @@ def message_for(delivery: Delivery) -> EmailMultiAlternatives:
 def _message(delivery: Delivery) -> EmailMultiAlternatives:
     context = context_for(delivery)
     template = f"sharelinks/email/{delivery.kind}"
-    subject = SUBJECTS[delivery.kind] % {
+    template_subject = SUBJECTS[delivery.kind]
+    if delivery.person and delivery.kind in (DeliveryKind.FIRST_DOWNLOAD, DeliveryKind.DOWNLOAD):
+        template_subject = PERSON_DOWNLOADED
+    subject = template_subject % {
         "sender": context["sender_name"],
         "file": delivery.share.filename,
+        "person": delivery.person.label if delivery.person else "",
     }
     message = EmailMultiAlternatives(
         subject=" ".join(subject.split()),  # no header injection through a file name

@@ -29,6 +29,7 @@ from sharelinks.models import (
     DeliveryKind,
     DeliveryStatus,
     NotifyDownloads,
+    Recipient,
     Share,
     ShareStatus,
 )
@@ -96,32 +97,40 @@ def _link_queue(
     return row if created else None
 
 
-def download_notify(*, share: Share, click: Click, first: bool) -> Delivery | None:
+def download_notify(
+    *, share: Share, click: Click, first: bool, person: Recipient | None = None
+) -> Delivery | None:
     """Queue the owner's download email for a counted click, inside the click's transaction.
 
     Only a row and an on-commit publish: the click never waits for mail. "First download"
-    is once per share by a unique constraint, so two racing first clicks queue one email.
+    is once per person (or once for the general link) by a unique constraint, so two
+    racing first clicks queue one email. `first` is the person's first when there is one.
     """
     mode = share.notify_downloads
     if mode == NotifyDownloads.NEVER or (mode == NotifyDownloads.FIRST and not first):
         return None
     kind = DeliveryKind.FIRST_DOWNLOAD if mode == NotifyDownloads.FIRST else DeliveryKind.DOWNLOAD
-    return _owner_queue(share, kind, click=click)
+    return _owner_queue(share, kind, click=click, person=person)
 
 
-def owner_notify(*, share: Share, kind: DeliveryKind) -> Delivery | None:
-    """Queue a once-per-share email to the owner (reminder, missing file); None if done before."""
-    return _owner_queue(share, kind)
+def owner_notify(
+    *, share: Share, kind: DeliveryKind, person: Recipient | None = None
+) -> Delivery | None:
+    """Queue an email to the owner (reminder, missing file, a forwarded personal link);
+    None if one of a once-only kind was queued before."""
+    return _owner_queue(share, kind, person=person)
 
 
-def _owner_queue(share: Share, kind: DeliveryKind, click: Click | None = None) -> Delivery | None:
+def _owner_queue(
+    share: Share, kind: DeliveryKind, click: Click | None = None, person: Recipient | None = None
+) -> Delivery | None:
     if not share.owner.email:
         logger.info("share %s: owner has no email address, no %s email", share.pk, kind)
         return None
     try:
         with transaction.atomic():  # a savepoint: losing the race must not undo the caller
             row = Delivery.objects.create(
-                share=share, kind=kind, recipient=share.owner.email, click=click
+                share=share, kind=kind, recipient=share.owner.email, click=click, person=person
             )
     except IntegrityError:
         return None
@@ -144,7 +153,7 @@ def delivery_send(*, delivery_id: int) -> float | None:
     if not claimed:
         logger.info("email %s: already sent, failed or being sent; nothing to do", delivery_id)
         return None
-    delivery = Delivery.objects.select_related("share__owner", "sender", "click").get(
+    delivery = Delivery.objects.select_related("share__owner", "sender", "click", "person").get(
         pk=delivery_id
     )
     try:

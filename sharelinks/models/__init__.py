@@ -7,6 +7,7 @@ from sharelinks.models.deliveries import (
     DeliveryKind,
     DeliveryStatus,
 )
+from sharelinks.models.recipients import Recipient, RecipientState
 from sharelinks.models.shares import NotifyDownloads, Share, ShareQuerySet, ShareStatus
 from sharelinks.models.throttles import ThrottleCounter
 
@@ -18,6 +19,8 @@ __all__ = [
     "DeliveryKind",
     "DeliveryStatus",
     "NotifyDownloads",
+    "Recipient",
+    "RecipientState",
     "Share",
     "ShareQuerySet",
     "ShareStatus",

@@ -18,6 +18,11 @@ class ClickOutcome(models.TextChoices):
     EXHAUSTED = "exhausted", _("Refused: download limit reached")
     UNAVAILABLE = "unavailable", _("Failed: storage unavailable")
     MISSING = "missing", _("Refused: file missing from storage")
+    PERSON_WITHDRAWN = "person_withdrawn", _("Refused: this person's access withdrawn")
+    PERSON_SUSPENDED = "person_suspended", _("Refused: this person's link suspended")
+    REPLACED = "replaced", _("Refused: link replaced by a newer one")
+    PERSON_EXHAUSTED = "person_exhausted", _("Refused: this person's downloads used up")
+    GENERAL_OFF = "general_off", _("Refused: general link off")
 
 
 class Click(models.Model):
@@ -35,6 +40,17 @@ class Click(models.Model):
         help_text=_("Truncated to /24 (IPv4) or /48 (IPv6): enough to tell offices apart."),
     )
     user_agent = models.CharField(_("user agent"), max_length=256, blank=True)
+    # The personal link used, if any. Indexed by a migration that builds the index
+    # concurrently on PostgreSQL, so adding it never blocks clicks.
+    recipient = models.ForeignKey(
+        "sharelinks.Recipient",
+        verbose_name=_("recipient"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        db_index=False,
+        related_name="clicks",
+    )
     scanner = models.BooleanField(
         _("scanner"),
         default=False,
@@ -45,7 +61,10 @@ class Click(models.Model):
         verbose_name = _("click")
         verbose_name_plural = _("clicks")
         ordering = ["-at"]
-        indexes = [models.Index(fields=["share", "-at"], name="click_share_recent")]
+        indexes = [
+            models.Index(fields=["share", "-at"], name="click_share_recent"),
+            models.Index(fields=["recipient", "-at"], name="click_recipient_recent"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_outcome_display()} at {self.at:%Y-%m-%d %H:%M}"

@@ -18,11 +18,15 @@ class DeliveryKind(models.TextChoices):
     DOWNLOAD = "download", _("Download, to the owner")
     EXPIRY_REMINDER = "expiry_reminder", _("Expiry reminder, to the owner")
     MISSING = "missing", _("File missing, to the owner")
+    FORWARDED = "forwarded", _("Link used from many places, to the owner")
+    REMINDER = "reminder", _("Reminder to a recipient who has not downloaded")
 
 
 # Kinds that may happen at most once per share: the unique constraint below makes "once"
 # a fact of the database, so racing clicks or sweeps cannot send two.
 ONCE_PER_SHARE = [DeliveryKind.FIRST_DOWNLOAD, DeliveryKind.EXPIRY_REMINDER, DeliveryKind.MISSING]
+# With personal links "first download" is once per person (and once for the general link).
+ONCE_PER_PERSON = [DeliveryKind.FIRST_DOWNLOAD]
 
 
 class DeliveryStatus(models.TextChoices):
@@ -50,6 +54,15 @@ class Delivery(models.Model):
         null=True,
         blank=True,
         related_name="+",
+    )
+    # The person the email is to (a link) or about (a download, a forwarded link).
+    person = models.ForeignKey(
+        "sharelinks.Recipient",
+        verbose_name=_("person"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="deliveries",
     )
     click = models.ForeignKey(
         Click, verbose_name=_("click"), on_delete=models.SET_NULL, null=True, blank=True
@@ -81,8 +94,13 @@ class Delivery(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["share", "kind"],
-                condition=Q(kind__in=ONCE_PER_SHARE),
+                condition=Q(kind__in=ONCE_PER_SHARE, person__isnull=True),
                 name="delivery_once_per_share",
+            ),
+            models.UniqueConstraint(
+                fields=["person", "kind"],
+                condition=Q(kind__in=ONCE_PER_PERSON, person__isnull=False),
+                name="delivery_once_per_person",
             ),
         ]
 

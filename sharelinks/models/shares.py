@@ -96,6 +96,22 @@ class Share(models.Model):
         help_text=_("Leave empty for no limit."),
     )
     download_count = models.PositiveIntegerField(_("downloads"), default=0, editable=False)
+    downloads_per_recipient = models.PositiveIntegerField(
+        _("downloads per recipient"),
+        null=True,
+        blank=True,
+        help_text=_("How often each person may download with their own link; empty: no limit."),
+    )
+    # A share sent to people gives each a personal link; the general link (the share's own
+    # code) then works only if staff turn it on.
+    general_link = models.BooleanField(
+        _("general link works"),
+        default=True,
+        help_text=_(
+            "Anyone with the share's general link may download. Off when the share was sent "
+            "to people, each with a personal link."
+        ),
+    )
     note = models.TextField(
         _("note"), blank=True, help_text=_("For staff only; recipients never see it.")
     )

@@ -6,6 +6,8 @@ import pytest
 import time_machine
 
 from sharelinks import aws
+from sharelinks.aws import clock as aws_clock
+from sharelinks.aws.clock import StorageClock
 from sharelinks.models import Click, ClickOutcome
 from tests.credentials import install_role_credentials, role_keys, role_metadata
 from tests.factories import ShareFactory
@@ -13,6 +15,7 @@ from tests.presign import verify_presigned_url
 from tests.recipient import download, page_token
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+KEYS = {"access_key": "AKIDLOCALTESTING", "secret_key": "local-testing-secret"}
 
 
 @pytest.fixture
@@ -201,3 +204,47 @@ def test_credentials_shorter_than_botocores_refresh_window_still_sign(clock, rol
     url = verify_presigned_url(presign(60), **role_keys(issued[-1]))
     assert url.expires_in == 60
     assert len(issued) == 1  # one refresh, the signature's; the check reads without one
+
+
+@pytest.mark.parametrize("role", [False, True])
+def test_the_built_in_presigner_makes_botocores_url(clock, role_credentials, settings, role):
+    if role:
+        role_credentials("first", timedelta(hours=1))
+    settings.SHARELINKS_PRESIGNER = "botocore"
+    by_botocore = presign()
+    settings.SHARELINKS_PRESIGNER = "builtin"
+    assert presign() == by_botocore
+
+
+@pytest.fixture
+def storage_clock(monkeypatch):
+    """The process's storage clock replaced by a fresh one, on a client made for the test."""
+
+    def install(clock: aws_clock.StorageClock) -> aws_clock.StorageClock:
+        monkeypatch.setattr(aws_clock, "storage_clock", clock)
+        aws.client_reset()  # the next client registers the replacement
+        return clock
+
+    yield install
+    aws.client_reset()
+
+
+def test_the_shared_client_learns_the_storages_clock_from_a_404_head(storage_clock):
+    lagging = storage_clock(StorageClock(wall=lambda: datetime.now(UTC).timestamp() - 180))
+    assert aws.object_head(bucket="sharelinks-test", key="no/such/object") is None
+    assert lagging.skew_seconds() == pytest.approx(180, abs=1.5)
+
+
+def test_urls_are_dated_by_the_storages_clock(clock, storage_clock, settings):
+    skewed = storage_clock(StorageClock())
+    skewed.observe("Mon, 02 Mar 2026 09:03:00 GMT", received_at=NOW.timestamp(), round_trip=0)
+    url = verify_presigned_url(presign(60), **KEYS, now=NOW + timedelta(minutes=3, seconds=30))
+    assert url.signed_at == NOW + timedelta(minutes=3)  # 180 .. 181 s ahead: 180.5
+    settings.SHARELINKS_PRESIGNER = "botocore"  # botocore dates by this server's clock
+    assert verify_presigned_url(presign(60), **KEYS, now=NOW).signed_at == NOW
+
+
+def test_an_unknown_presigner_is_unavailable_not_a_crash(settings):
+    settings.SHARELINKS_PRESIGNER = "v2"
+    with pytest.raises(aws.StorageUnavailable, match="SHARELINKS_PRESIGNER='v2'"):
+        presign()

@@ -35,7 +35,7 @@ def unregister(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("sharelinks", "0004_recipient_landing_page"),
+        ("sharelinks", "0006_click_recipient_index"),
         ("django_celery_beat", "0018_improve_crontab_helptext"),
     ]
 

@@ -1,0 +1,284 @@
+"""The bench's verdict: one table, p50 against table size, and PASS/FAIL against the targets."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from statistics import mean, median
+
+from benchmarks.endpoints import BASELINE, DOWNLOAD, PAGE, Endpoint
+from benchmarks.wrk import Result
+
+# Targets, on PostgreSQL with either broker set-up a deployment may have.
+TARGET_DATABASE = "postgresql"
+TARGET_BROKERS = ("none", "redis")
+MIN_DOWNLOAD_RPS_RATIO = 0.40  # counted download requests/s over baseline requests/s
+MAX_P99_RATIO = 5.0  # counted download p99 over baseline p99, at P99_CONNECTIONS
+P99_CONNECTIONS = 4
+MAX_P50_GROWTH = 1.2  # p50 with the large table over p50 with the small one
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """One wrk run of one endpoint, and what it left behind: clicks, emails, S3 HEADs."""
+
+    database: str
+    size: int
+    broker: str
+    connections: int
+    endpoint: Endpoint
+    result: Result
+    clicks: int = 0
+    emails: int = 0
+    s3_heads: int = 0
+    s3_cpu: float = 0.0  # CPU seconds the S3 emulator (in the bench's process) used meanwhile
+
+
+@dataclass(frozen=True)
+class Row:
+    """A line of the table: an endpoint against the baseline runs just before and after it."""
+
+    database: str
+    broker: str
+    connections: int
+    endpoint: Endpoint
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    base_rps: float
+    base_p50_ms: float
+    base_p99_ms: float
+    failed: int
+    emails: float | None  # owner emails queued per counted click
+    s3_heads: float  # HEADs S3 answered per counted click, or per answer
+    s3_cpu: float  # share of one CPU the S3 emulator used during the runs
+
+    @property
+    def key(self) -> tuple[str, str, int, str]:
+        return self.database, self.broker, self.connections, self.endpoint.name
+
+    @property
+    def rps_ratio(self) -> float:
+        return self.rps / self.base_rps
+
+    @property
+    def p99_ratio(self) -> float:
+        return self.p99_ms / self.base_p99_ms
+
+
+def rows(measurements: list[Measurement], size: int) -> list[Row]:
+    """Table rows at one table size, in the order measured; baselines first in each group."""
+    table = []
+    for group in _groups(measurements, size).values():
+        runs = [m for m in group if m.endpoint.role == BASELINE]
+        if not runs:
+            raise ValueError("a group without a baseline run")
+        table.append(_row(runs[0].endpoint, runs, runs, runs))
+        for i, m in enumerate(group):
+            if m.endpoint.role != BASELINE:
+                table.append(_row(m.endpoint, [m], _around(group, i) or runs, runs))
+    return table
+
+
+def _groups(measurements: list[Measurement], size: int) -> dict[tuple, list[Measurement]]:
+    groups: dict[tuple, list[Measurement]] = defaultdict(list)
+    for m in measurements:
+        if m.size == size:
+            groups[(m.database, m.broker, m.connections)].append(m)
+    return groups
+
+
+def _around(group: list[Measurement], i: int) -> list[Measurement]:
+    """The baseline runs nearest before and after run i."""
+    before = [m for m in group[:i] if m.endpoint.role == BASELINE][-1:]
+    after = [m for m in group[i + 1 :] if m.endpoint.role == BASELINE][:1]
+    return before + after
+
+
+def _row(
+    endpoint: Endpoint,
+    runs: list[Measurement],
+    around: list[Measurement],
+    group_base: list[Measurement],
+) -> Row:
+    """Requests/s against the baseline runs around; latency against the group's median
+    baseline, since one stall of a shared machine can set a short run's p99."""
+    first = runs[0]
+    latency = median if endpoint.role == BASELINE else mean
+    clicks = sum(m.clicks for m in runs)
+    # Clicks include the requests still in flight when wrk stopped, as HEADs and emails do.
+    per = clicks if endpoint.role == DOWNLOAD else sum(m.result.requests for m in runs)
+    emails = sum(m.emails for m in runs) / clicks if endpoint.role == DOWNLOAD and clicks else None
+    return Row(
+        database=first.database,
+        broker=first.broker,
+        connections=first.connections,
+        endpoint=endpoint,
+        rps=mean(m.result.rps for m in runs),
+        p50_ms=latency(m.result.p50_ms for m in runs),
+        p99_ms=latency(m.result.p99_ms for m in runs),
+        base_rps=mean(m.result.rps for m in around),
+        base_p50_ms=median(m.result.p50_ms for m in group_base),
+        base_p99_ms=median(m.result.p99_ms for m in group_base),
+        failed=sum(m.result.failed for m in runs),
+        emails=emails,
+        s3_heads=sum(m.s3_heads for m in runs) / per if per else 0.0,
+        s3_cpu=sum(m.s3_cpu for m in runs) / sum(m.result.seconds for m in runs),
+    )
+
+
+def baseline_drift(measurements: list[Measurement]) -> tuple[float, float] | None:
+    """Smallest and largest ratio of the baseline run after a target to the one before it."""
+    by_group: dict[tuple, list[Measurement]] = defaultdict(list)
+    for m in measurements:
+        by_group[(m.database, m.size, m.broker, m.connections)].append(m)
+    drifts = []
+    for group in by_group.values():
+        for i, m in enumerate(group):
+            around = _around(group, i) if m.endpoint.role != BASELINE else []
+            if len(around) == 2 and around[0].result.rps:
+                drifts.append(around[1].result.rps / around[0].result.rps)
+    return (min(drifts), max(drifts)) if drifts else None
+
+
+@dataclass(frozen=True)
+class Growth:
+    """One endpoint's p50 at the small and at the large table size."""
+
+    small: Row
+    large: Row
+
+    @property
+    def ratio(self) -> float:
+        return self.large.p50_ms / self.small.p50_ms
+
+    @property
+    def relative(self) -> float:
+        """The same ratio with each p50 first divided by its baseline's: machine load drifts."""
+        return (self.large.p50_ms / self.large.base_p50_ms) / (
+            self.small.p50_ms / self.small.base_p50_ms
+        )
+
+
+def growth(small: list[Row], large: list[Row]) -> list[Growth]:
+    """Each row of the large table against the small table's row of the same endpoint,
+    database and connections (the small table is measured with one broker set-up); a
+    group's baseline only beside an endpoint of that group."""
+    by_key = {(row.database, row.connections, row.endpoint.name): row for row in small}
+    pairs = []
+    for row in large:
+        before = by_key.get((row.database, row.connections, row.endpoint.name))
+        if before is not None:
+            pairs.append(Growth(before, row))
+    measured = {p.large.key[:3] for p in pairs if p.large.endpoint.role != BASELINE}
+    return [p for p in pairs if p.large.key[:3] in measured]
+
+
+def table(rows_: list[Row]) -> str:
+    """The one table: a line per (database, broker, connections, endpoint)."""
+    head = (
+        f"{'database':<11}{'broker':<7}{'conns':>5}  {'endpoint':<19}{'req/s':>7}{'p50 ms':>8}"
+        f"{'p99 ms':>8}{'req/s÷base':>11}{'p99÷base':>9}{'failed':>7}{'emails':>7}{'S3 HEAD':>8}"
+        f"{'S3 CPU':>7}"
+    )
+    lines = [head, "-" * len(head)]
+    for row in rows_:
+        emails = "-" if row.emails is None else f"{row.emails:.0%}"
+        lines.append(
+            f"{row.database:<11}{row.broker:<7}{row.connections:>5}  {row.endpoint.name:<19}"
+            f"{row.rps:>7.0f}{row.p50_ms:>8.1f}{row.p99_ms:>8.1f}{row.rps_ratio:>11.2f}"
+            f"{row.p99_ratio:>9.2f}{row.failed:>7}{emails:>7}{row.s3_heads:>8.0%}"
+            f"{row.s3_cpu:>7.0%}"
+        )
+    return "\n".join(lines)
+
+
+def growth_table(pairs: list[Growth], sizes: tuple[int, int]) -> str:
+    small, large = (f"{size:,}" for size in sizes)
+    head = (
+        f"{'database':<11}{'broker':<7}{'conns':>5}  {'endpoint':<19}{'p50 @' + small:>12}"
+        f"{'p50 @' + large:>14}{'ratio':>7}{'÷base':>7}"
+    )
+    lines = [head, "-" * len(head)]
+    for pair in pairs:
+        row = pair.large
+        lines.append(
+            f"{row.database:<11}{row.broker:<7}{row.connections:>5}  {row.endpoint.name:<19}"
+            f"{pair.small.p50_ms:>9.1f} ms{row.p50_ms:>11.1f} ms{pair.ratio:>7.2f}"
+            f"{pair.relative:>7.2f}"
+        )
+    return "\n".join(lines)
+
+
+def verdicts(large: list[Row], pairs: list[Growth], sizes: tuple[int, int]) -> list[str]:
+    """PASS/FAIL lines for the targets, on TARGET_DATABASE with each of TARGET_BROKERS."""
+    lines = []
+
+    def judge(row: Row, ok: bool, text: str) -> None:
+        where = f"{row.database} {row.broker:<5} c={row.connections} {row.endpoint.name:<19}"
+        lines.append(f"{'PASS' if ok else 'FAIL'}  {where} {text}")
+
+    targeted = [r for r in large if r.database == TARGET_DATABASE and r.broker in TARGET_BROKERS]
+    downloads = [row for row in targeted if row.endpoint.role == DOWNLOAD]
+    for row in downloads:
+        judge(
+            row,
+            row.rps_ratio >= MIN_DOWNLOAD_RPS_RATIO,
+            f"req/s {row.rps_ratio:.2f} of baseline (target >= {MIN_DOWNLOAD_RPS_RATIO:.2f})",
+        )
+    pages = [row for row in targeted if row.endpoint.role == PAGE]
+    for page in pages:
+        for row in downloads:
+            if (row.broker, row.connections) == (page.broker, page.connections):
+                judge(
+                    page,
+                    page.rps >= row.rps,
+                    f"{page.rps:.0f} req/s, {row.endpoint.name} {row.rps:.0f}"
+                    " (target: no slower than the download)",
+                )
+    if not pages:
+        lines.append(
+            "n/a   landing page no slower than the download: no endpoint has role 'page' yet"
+            " (GET /s/<code> is the download)"
+        )
+    for row in downloads:
+        if row.connections == P99_CONNECTIONS:
+            judge(
+                row,
+                row.p99_ratio <= MAX_P99_RATIO,
+                f"p99 {row.p99_ratio:.2f}x baseline p99 (target <= {MAX_P99_RATIO:g}x)",
+            )
+    for pair in pairs:
+        if pair.large in downloads:
+            judge(
+                pair.large,
+                pair.ratio <= MAX_P50_GROWTH,
+                f"p50 at {sizes[1]:,} shares {pair.ratio:.2f}x p50 at {sizes[0]:,}"
+                f" (target <= {MAX_P50_GROWTH:g}x)",
+            )
+    return lines
+
+
+def results(measurements: list[Measurement], sizes: tuple[int, int], footer: str) -> str:
+    """The whole report: the table at the large size, p50 growth, verdicts."""
+    small, large = sizes
+    small_rows, large_rows = rows(measurements, small), rows(measurements, large)
+    pairs = growth(small_rows, large_rows)
+    drift = baseline_drift(measurements)
+    noise = f"{drift[0]:.2f}x to {drift[1]:.2f}x" if drift else "n/a"
+    return "\n".join(
+        [
+            "",
+            f"{large:,} shares. req/s÷base: over the mean of the baseline runs just before and"
+            " after the endpoint's; p99÷base: over the median p99 of its group's baseline runs.",
+            table(large_rows),
+            f"Noise: the baseline run after an endpoint did {noise} the requests/s of the one"
+            " before it.",
+            "",
+            f"p50 at {large:,} shares over p50 at {small:,} (measured without a broker: no"
+            " click there emails anyone); ÷base: each p50 first divided by its baseline's",
+            growth_table(pairs, sizes),
+            "",
+            *verdicts(large_rows, pairs, sizes),
+            "",
+            footer,
+        ]
+    )

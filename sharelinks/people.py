@@ -1,0 +1,143 @@
+"""The people a share was sent to: add, withdraw, reinstate, give a new link, erase; and
+what a counted download through a personal link tells (networks, a forwarded link).
+
+Lock order everywhere: the person's row, then the share's -- clicks and staff actions
+alike -- so two of them can never wait on each other (no deadlock turned into a 503).
+"""
+
+import logging
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from sharelinks.conf import app_settings
+from sharelinks.models import Recipient, RecipientState, Share
+
+logger = logging.getLogger(__name__)
+
+ERASED = "erased@invalid"
+
+
+def person_add(*, share: Share, address: str, name: str = "") -> tuple[Recipient, bool]:
+    """The share's record for this address (any case), made if new; (record, created)."""
+    existing = (
+        share.recipients.exclude(state=RecipientState.REPLACED)
+        .filter(address__iexact=address)
+        .first()
+    )
+    if existing is not None:
+        if name and not existing.name:
+            existing.name = name
+            existing.save(update_fields=["name"])
+        return existing, False
+    person = Recipient.objects.create(share=share, address=address, name=name)
+    logger.info("share %s: recipient %s added", share.pk, person.pk)
+    return person, True
+
+
+def person_sendable(person: Recipient) -> None:
+    """Refuse to send a link to someone whose access was taken away."""
+    if person.state in (RecipientState.WITHDRAWN, RecipientState.SUSPENDED):
+        raise ValidationError(
+            _("%(person)s's access is %(state)s: reinstate them first, then send the link."),
+            code="person_not_active",
+            params={"person": person.label, "state": person.get_state_display().lower()},
+        )
+
+
+def _set_state(person: Recipient, state: RecipientState, **fields) -> None:
+    with transaction.atomic():
+        locked = Recipient.objects.select_for_update().get(pk=person.pk)  # person first
+        locked.state, locked.state_changed_at = state, timezone.now()
+        for name, value in fields.items():
+            setattr(locked, name, value)
+        locked.save(update_fields=["state", "state_changed_at", *fields])
+    person.refresh_from_db()
+
+
+def person_withdraw(*, person: Recipient) -> None:
+    """This person's link answers 410 "withdrawn"; the others keep working."""
+    if person.state == RecipientState.ACTIVE:
+        _set_state(person, RecipientState.WITHDRAWN)
+
+
+def person_reinstate(*, person: Recipient) -> None:
+    """Undo a withdrawal or suspension; the networks seen start counting afresh."""
+    if person.state in (RecipientState.WITHDRAWN, RecipientState.SUSPENDED):
+        _set_state(person, RecipientState.ACTIVE, networks={}, forwarded_at=None)
+
+
+def person_replace(*, person: Recipient) -> Recipient:
+    """A new code for the person; the old link answers 410 "replaced". The count carries over.
+
+    The old record stays (so its code can say it was replaced) with its counts moved to the
+    new one: the share's count stays the sum of its people's plus the general link's.
+    """
+    if person.state == RecipientState.REPLACED:
+        raise ValidationError(_("This link was already replaced."), code="already_replaced")
+    with transaction.atomic():
+        old = Recipient.objects.select_for_update().get(pk=person.pk)
+        old.state, old.state_changed_at = RecipientState.REPLACED, timezone.now()
+        old.save(update_fields=["state", "state_changed_at"])
+        new = Recipient.objects.create(
+            share=old.share, name=old.name, address=old.address,
+            download_count=old.download_count, view_count=old.view_count,
+            first_download_at=old.first_download_at, last_download_at=old.last_download_at,
+            networks=old.networks,
+        )  # fmt: skip
+        old.download_count = old.view_count = 0
+        old.replaced_by = new
+        old.save(update_fields=["download_count", "view_count", "replaced_by"])
+    person.refresh_from_db()
+    return new
+
+
+def person_erase(*, person: Recipient) -> None:
+    """Anonymise name, address and networks; the counts stay (the share's sum needs them)."""
+    Recipient.objects.filter(pk=person.pk).update(name="", address=ERASED, networks={})
+    person.refresh_from_db()
+
+
+def _recent(networks: dict, now: datetime) -> int:
+    since = now - timedelta(seconds=app_settings.FORWARD_WINDOW)
+    return sum(1 for seen in networks.values() if datetime.fromisoformat(seen) >= since)
+
+
+def person_download_record(*, person: Recipient, network: str | None, now: datetime) -> bool:
+    """Remember the network of a counted download; flag (and maybe suspend) a link used from
+    at least FORWARD_NETWORKS networks within FORWARD_WINDOW, once per episode. True when
+    this download flagged it (the caller tells the owner, in the same transaction). Call
+    inside the click's transaction, after the person's row was updated (and so locked)."""
+    if not network:
+        return False
+    networks = {**person.networks, network: now.isoformat()}
+    fields = {"networks": networks}
+    flagged = (
+        person.forwarded_at is None and _recent(networks, now) >= app_settings.FORWARD_NETWORKS
+    )
+    if flagged:
+        fields["forwarded_at"] = now
+        if app_settings.FORWARD_SUSPEND:
+            fields.update(state=RecipientState.SUSPENDED, state_changed_at=now)
+    Recipient.objects.filter(pk=person.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(person, name, value)
+    if flagged:
+        logger.warning("share %s: recipient %s's link used from many networks", person.share_id,
+                       person.pk)  # fmt: skip
+    return flagged
+
+
+def people_not_downloaded(share: Share):
+    """The active people who have not downloaded yet (for a reminder)."""
+    return share.recipients.filter(state=RecipientState.ACTIVE, download_count=0)
+
+
+def people_summary(share: Share) -> dict[str, int]:
+    """How many live people the share has, and how many of them downloaded."""
+    live = share.recipients.exclude(Q(state=RecipientState.REPLACED) | Q(address=ERASED))
+    return {"people": live.count(), "downloaded": live.filter(download_count__gt=0).count()}
