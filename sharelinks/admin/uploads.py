@@ -54,9 +54,11 @@ class UploadAdminMixin:
             path("upload/returned/", view(self.upload_returned_view), name=f"{info}_upload_done"),
             path("upload/check/", view(self.upload_check_view), name=f"{info}_upload_check"),
             path(multipart, view(self.multipart_start_view)),
-            path(f"{multipart}/<str:upload_id>", view(self.multipart_view)),
-            path(f"{multipart}/<str:upload_id>/complete", view(self.multipart_complete_view)),
-            path(f"{multipart}/<str:upload_id>/<int:part>", view(self.multipart_part_view)),
+            # S3 does not promise upload ids without "/": a path converter takes any, and
+            # the two longer routes come first.
+            path(f"{multipart}/<path:upload_id>/complete", view(self.multipart_complete_view)),
+            path(f"{multipart}/<path:upload_id>/<int:part>", view(self.multipart_part_view)),
+            path(f"{multipart}/<path:upload_id>", view(self.multipart_view)),
         ]
         return urls + super().get_urls()
 
@@ -85,8 +87,8 @@ class UploadAdminMixin:
         form = self.get_form(request, None)(request.POST, pending_upload=pending)
         if form.is_valid():
             return JsonResponse({"part_size": uploads.part_size(size)})
-        errors = {field: list(messages_) for field, messages_ in form.errors.items()}
-        count = sum(len(messages_) for messages_ in errors.values())
+        errors = {field: list(found) for field, found in form.errors.items()}
+        count = sum(len(found) for found in errors.values())
         note = ngettext(
             "Please correct the error below.", "Please correct the errors below.", count
         )

@@ -217,3 +217,19 @@ def test_the_add_page_offers_the_upload_without_a_named_file_input(alice_client,
     assert "enctype" not in html.split('id="share_form"')[0].rsplit("<form", 1)[1]
     assert "sharelinks/uploads/uppy.min.js" in html
     assert f'{UPLOAD}/"' in html  # the page for browsers without JavaScript
+
+
+def test_an_upload_id_with_a_slash_still_reaches_its_route(alice_client, monkeypatch):
+    """Uppy escapes the id, Django unescapes it: ids S3 makes with "/" must still route."""
+    seen = {}
+
+    def parts(**step):
+        seen.update(step)
+        return []
+
+    monkeypatch.setattr("sharelinks.uploads.upload_parts", parts)
+    response = alice_client.get(f"{UPLOAD}/s3/multipart/a%2Fb.c~d", {"key": "h"})
+    assert response.status_code == 200
+    assert seen["upload_id"] == "a/b.c~d"
+    signed = alice_client.get(f"{UPLOAD}/s3/multipart/a%2Fb/7", {"key": "h"})
+    assert signed.status_code == 400  # reached the part route: the handle is refused
