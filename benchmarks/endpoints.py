@@ -76,8 +76,10 @@ ENDPOINTS = (
         headers=FORM,
         token=TOKEN,
     ),
-    Endpoint("HEAD /s/<code>", "HEAD", ANY, CHECK, expect=200),
 )
+# HEAD is not measured: the landing page answers HEAD with the page's Content-Length and no
+# body (as HTTP says), and wrk, which does not tell its parser the request was a HEAD,
+# then waits for a body that never comes. HEAD's behaviour is specified by the tests.
 BASELINE_ENDPOINT = next(endpoint for endpoint in ENDPOINTS if endpoint.role == BASELINE)
 
 

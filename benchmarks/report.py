@@ -148,6 +148,8 @@ class Growth:
 
     @property
     def ratio(self) -> float:
+        if not self.small.p50_ms:  # nothing was answered: no ratio to speak of
+            return float("nan")
         return self.large.p50_ms / self.small.p50_ms
 
     @property

@@ -1,7 +1,8 @@
 """`make run`: the app on its embedded defaults, with a local S3-compatible server.
 
-Starts moto's S3 server on 127.0.0.1, creates the bucket with a demo file in it, migrates
-the SQLite database, makes two demo accounts (the superuser `admin` and the staff member
+Starts moto's S3 server on 127.0.0.1, creates the bucket with a demo file in it and the CORS
+rule browser uploads need (PUT from the admin's origin, ETag exposed), migrates the SQLite
+database, makes two demo accounts (the superuser `admin` and the staff member
 `maria`; one password, kept in var/ and printed each time), writes what it started to
 var/dev.env, then runs Django's development server. Ctrl-C stops both and removes the file.
 Every value can be overridden from the environment.
@@ -80,8 +81,11 @@ def demo_password() -> str:
 
 
 def s3_prepare() -> None:
-    """The bucket and the demo file, on the emulator that was just started (it keeps nothing)."""
+    """The bucket, its CORS rule and the demo file, on the emulator just started (it keeps
+    nothing). Django is set up: the rule is the app's own (sharelinks.uploads.cors_rules)."""
     import boto3
+
+    from sharelinks.uploads import cors_rules
 
     client = boto3.client(
         "s3",
@@ -91,6 +95,9 @@ def s3_prepare() -> None:
     bucket = os.environ["AWS_STORAGE_BUCKET_NAME"]
     client.create_bucket(Bucket=bucket)
     client.put_object(Bucket=bucket, Key=DEMO_KEY, Body=DEMO_BODY, ContentType="text/csv")
+    # The admin may be opened by either name; pages on both may upload (docs/uploads.md).
+    rules = cors_rules(f"http://{HOST}:{PORT}", f"http://localhost:{PORT}")
+    client.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": rules})
 
 
 def accounts_prepare(password: str) -> None:

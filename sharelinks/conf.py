@@ -60,6 +60,22 @@ SETTINGS = table(
             "most clicks make no S3 request."),
     Setting("USER_AGENT_MAX_LENGTH", Int(0, 256, "characters"), 256,
             "Longest user agent kept on a click row (the column holds 256); the rest is cut."),
+    "Uploads from the browser",
+    # S3 allows 10,000 parts: files above 10,000 x this size get proportionally bigger parts.
+    Setting("UPLOAD_PART_SIZE", Int(5, 5120, "MiB"), 8,
+            "Smallest part of a browser upload (S3's minimum is 5 MiB); files bigger than "
+            "10,000 parts of it get bigger parts."),
+    # A part's PUT must start within it; S3 does not cut off a transfer already under way.
+    Setting("UPLOAD_PART_URL_TTL", Int(1, SIGV4_MAX_EXPIRES, "seconds"), 300,
+            "Lifetime of each part's presigned PUT, signed just before the part is sent; cut "
+            "to the credentials' life like a click's URL."),
+    Setting("UPLOAD_FORM_TTL", Int(60, SIGV4_MAX_EXPIRES, "seconds"), 3600,
+            "How long the upload page for browsers without JavaScript can be sent (its "
+            "presigned POST policy); cut to the credentials' life."),
+    Setting("UPLOAD_ABANDON_AFTER", Duration(), timedelta(days=7),
+            "Unfinished uploads older than this are aborted by the maintenance job, and an "
+            "upload's handle stops working; uploaded files not shared by then must be "
+            "uploaded again."),
     "The landing page",
     # A page left open longer shows itself again with a fresh token, spending nothing.
     Setting("FORM_TOKEN_AGE", Int(60, DAY, "seconds"), 1800,

@@ -1,9 +1,10 @@
-"""What `manage.py sharelinks_doctor` finds: credentials, the 7-day trap, S3, the signer.
+"""What `manage.py sharelinks_doctor` finds: credentials, the 7-day trap, S3, the signer, CORS.
 
 Each finding is a line an operator can read; a broken one names its fix. The command only
 prints them, so any other entry point (a health page, a task) could ask the same questions.
 """
 
+import json
 import re
 import urllib.error
 import urllib.request
@@ -16,7 +17,7 @@ from django.conf import settings
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
-from sharelinks import aws, signing
+from sharelinks import aws, signing, uploads
 from sharelinks.aws import cloudfront
 from sharelinks.conf import SIGV4_MAX_EXPIRES, app_settings
 
@@ -190,6 +191,26 @@ def signer_findings() -> list[Finding]:
     return [Finding("Signer", "signer", f"{text}, {ttl} s per click, no STS involved")]
 
 
+def upload_findings(*, bucket_ok: bool = True) -> list[Finding]:
+    """Whether browsers on the admin's origin may PUT parts to the bucket and read their ETag."""
+    origin, bucket = app_settings.BASE_URL.rstrip("/"), settings.AWS_STORAGE_BUCKET_NAME
+    if not bucket_ok or not origin:
+        why = (
+            "see S3 above" if not bucket_ok else "SHARELINKS_BASE_URL (the admin's origin) is unset"
+        )
+        return [Finding("Uploads", "CORS", f"not checked: {why}")]
+    try:
+        problem = uploads.cors_problem(origin)
+    except aws.StorageError as err:
+        fix = "grant s3:GetBucketCORS to check it here, or compare it with docs/uploads.md"
+        return [Finding("Uploads", "CORS", f"cannot be read: {err}", fix=fix)]
+    if not problem:
+        return [Finding("Uploads", "CORS", f"allows PUT from {origin} and exposes ETag")]
+    rules = json.dumps({"CORSRules": uploads.cors_rules(origin)})
+    fix = f"aws s3api put-bucket-cors --bucket {bucket} --cors-configuration '{rules}'"
+    return [Finding("Uploads", "CORS", problem, fix=fix, broken=True)]
+
+
 def check_findings() -> list[Finding]:
     """sharelinks' own system checks, so the report is complete on its own."""
     found = []
@@ -244,7 +265,9 @@ def examine(*, key: str | None = None) -> list[Finding]:
     found, status = credential_findings(now)
     credentials_ok = not any(finding.broken for finding in found)
     found += trap_findings(status, now)
-    found += storage_findings(credentials_ok=credentials_ok) + signer_findings() + check_findings()
+    storage = storage_findings(credentials_ok=credentials_ok)
+    bucket_ok = not any(finding.broken for finding in storage)
+    found += storage + signer_findings() + upload_findings(bucket_ok=bucket_ok) + check_findings()
     if key:
         found += round_trip_findings(key)
     return found

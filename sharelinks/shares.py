@@ -88,7 +88,7 @@ def share_create(
     own in the admin -- so every time a recipient sees is shown in it.
     """
     expires_at = _expiry_or_default(expires_at)
-    default = _default_bucket()
+    default = default_bucket()
     bucket = bucket or default
     allowed = [default, *app_settings.SOURCE_BUCKETS]
     if bucket not in allowed:
@@ -149,7 +149,7 @@ def share_create_from_upload(
     """
     expires_at = _expiry_or_default(expires_at)
     filename = filename_clean(filename)
-    bucket = _default_bucket()
+    bucket = default_bucket()
     key = f"{app_settings.UPLOAD_PREFIX}{secrets.token_urlsafe(12)}/{filename}"
     try:
         key = aws.object_upload(bucket=bucket, key=key, content=content, content_type=content_type)
@@ -189,7 +189,8 @@ def _upload_discard(bucket: str, key: str) -> None:
         )
 
 
-def _default_bucket() -> str:
+def default_bucket() -> str:
+    """The app's own bucket, where uploads go; ImproperlyConfigured when none is set."""
     if not settings.AWS_STORAGE_BUCKET_NAME:
         raise ImproperlyConfigured(
             "AWS_STORAGE_BUCKET_NAME is not set: name the bucket to share from"

@@ -5,7 +5,7 @@ import logging
 from celery import shared_task
 from celery.exceptions import Retry
 
-from sharelinks import mail, maintenance, retention
+from sharelinks import mail, maintenance, retention, uploads
 
 logger = logging.getLogger(__name__)
 
@@ -74,3 +74,9 @@ def uploads_purge() -> dict:
 def counters_purge() -> int:
     """Delete throttle counters whose window has ended."""
     return maintenance.counters_purge()
+
+
+@shared_task(ignore_result=True)
+def uploads_abort_stale() -> int:
+    """Abort browser uploads started more than SHARELINKS_UPLOAD_ABANDON_AFTER ago."""
+    return uploads.uploads_abort_stale()

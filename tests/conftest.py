@@ -56,10 +56,14 @@ def s3_settings(s3_server):
     settings.AWS_S3_REGION_NAME = "us-east-1"
     settings.AWS_S3_ADDRESSING_STYLE = "path"
     settings.SHARELINKS_BASE_URL = BASE_URL
-    from sharelinks import aws
+    from sharelinks import aws, uploads
 
     aws.client._reset_on_setting_change(setting="AWS_S3_ENDPOINT_URL")
     aws.bucket_create(TEST_BUCKET)
+    # Browser tests run on a random port: any origin may upload here. The emulator allows
+    # every origin anyway, but exposes a part's ETag to scripts only when a rule says so;
+    # the radosgw suite proves the real rule (sharelinks.uploads.cors_rules) per origin.
+    aws.bucket_cors_set(uploads.cors_rules("*"), TEST_BUCKET)
     return settings
 
 

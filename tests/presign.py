@@ -45,8 +45,9 @@ def verify_presigned_url(
     secret_key: str,
     token: str | None = None,
     now: datetime | None = None,
+    method: str = "GET",
 ) -> PresignedUrl:
-    """Check url as S3 would at `now` (default: the real clock); return what it says."""
+    """Check url as S3 would at `now` (default: the real clock) for a request of method."""
     parts = urlsplit(url)
     query = {
         name: values[0] for name, values in parse_qs(parts.query, keep_blank_values=True).items()
@@ -84,7 +85,7 @@ def verify_presigned_url(
     # Drop the signature from the raw query: re-encoding would change what was signed.
     raw = "&".join(p for p in parts.query.split("&") if not p.startswith("X-Amz-Signature="))
     unsigned = urlunsplit(parts._replace(query=raw))
-    request = AWSRequest(method="GET", url=unsigned)
+    request = AWSRequest(method=method, url=unsigned)
     request.context["timestamp"] = query["X-Amz-Date"]
     auth = S3SigV4QueryAuth(Credentials(access_key, secret_key, token), "s3", region, expires_in)
     canonical = auth.canonical_request(request)

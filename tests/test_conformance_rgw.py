@@ -22,10 +22,13 @@ import pytest
 import requests
 import time_machine
 
-from sharelinks import aws
+from sharelinks import aws, uploads
 from sharelinks.conf import app_settings
 from sharelinks.disposition import content_disposition
+from sharelinks.models import Share
 from sharelinks.shares import share_create, share_create_from_upload
+from tests.admin.test_shares import staff_member
+from tests.browser import DESKTOP, chromium, screenshot
 from tests.factories import UserFactory
 from tests.presign import verify_presigned_url
 from tests.recipient import download_over_http
@@ -46,10 +49,17 @@ BODY = b"%PDF-1.4\n" + os.urandom(256 * 1024) + "Köln, 東京\n".encode()
 
 
 @pytest.fixture(scope="module")
-def gateway_bucket(rgw) -> str:
+def gateway_client(rgw):
+    """A client with the gateway user's own keys, made before any test points the
+    environment at the role profile (a client made then would look for that profile)."""
+    return rgw.s3_client()
+
+
+@pytest.fixture(scope="module")
+def gateway_bucket(gateway_client) -> str:
     """A bucket holding the shared object, stored with the gateway user's own keys."""
     bucket = f"conformance-{os.urandom(6).hex()}"
-    client = rgw.s3_client()
+    client = gateway_client
     client.create_bucket(Bucket=bucket)
     client.put_object(Bucket=bucket, Key=KEY, Body=BODY, ContentType=CONTENT_TYPE)
     return bucket
@@ -331,3 +341,79 @@ def test_a_staff_upload_under_the_role_arrives_whole_and_downloads_intact(live_s
     assert response.status_code == 200
     assert response.content == body
     assert response.headers["Content-Disposition"] == content_disposition("Übersicht 2025.bin")
+
+
+# -- browser uploads: the CORS rule, proven by a store that enforces it -----------------------
+
+
+def browser_upload(live_server, path, *, until: str):
+    """Log in as erin, choose path on the add form, save; until "saved" or "refused"."""
+    with chromium() as browser:
+        context = browser.new_context(viewport=DESKTOP)
+        page = context.new_page()
+        page.goto(f"{live_server.url}/admin/login/")
+        page.fill("#id_username", "erin")
+        page.fill("#id_password", "correct horse battery staple")
+        page.click("input[type=submit]")
+        page.goto(f"{live_server.url}/admin/sharelinks/share/add/")
+        page.set_input_files("#id_upload", str(path))
+        if until == "saved":
+            page.click("input[name=_save]")
+            page.wait_for_url(f"{live_server.url}/admin/sharelinks/share/", timeout=120_000)
+            screenshot(page, "upload-rgw-saved")
+            return None
+        with page.expect_event("requestfailed", timeout=60_000) as failed:
+            page.click("input[name=_save]")
+        return failed.value.url
+
+
+@pytest.mark.browser
+def test_a_browser_uploads_parts_to_the_gateway_under_the_role_through_its_cors_rule(
+    live_server, gateway_client, assumed, gateway_bucket, settings, tmp_path
+):
+    """The admin page PUTs each part to the gateway from its own origin, with URLs the app
+    presigned just before under its 900 s role; the gateway checks the signature and the
+    bucket's CORS rule (sharelinks.uploads.cors_rules), and the file arrives byte for byte."""
+    settings.SHARELINKS_UPLOAD_PART_SIZE = 5
+    rules = uploads.cors_rules(live_server.url)
+    gateway_client.put_bucket_cors(Bucket=gateway_bucket, CORSConfiguration={"CORSRules": rules})
+    assert uploads.cors_problem(live_server.url) == ""  # what the doctor checks
+    staff_member("erin")
+    body = os.urandom(12 * 1024 * 1024 + 3)  # three parts
+    path = tmp_path / "Baustelle Köln.mov"
+    path.write_bytes(body)
+
+    browser_upload(live_server, path, until="saved")
+
+    share = Share.objects.get()
+    assert (share.filename, share.size, share.bucket) == (path.name, len(body), gateway_bucket)
+    parts = gateway_client.head_object(Bucket=gateway_bucket, Key=share.key)["ETag"]
+    assert parts.strip('"').endswith("-3")
+    response = download_over_http(live_server.url + share.path, timeout=60)
+    assert response.content == body
+
+
+@pytest.mark.browser
+def test_without_the_cors_rule_for_its_origin_the_page_cannot_send_a_part(
+    live_server, gateway_client, rgw, assumed, gateway_bucket, settings, tmp_path
+):
+    """Proof that the rule matters: a gateway allowing another origin only refuses the part
+    (the browser blocks the PUT), and the doctor names the problem and its fix."""
+    settings.SHARELINKS_UPLOAD_PART_SIZE = 5
+    rules = uploads.cors_rules("https://elsewhere.example.com")
+    client = gateway_client
+    client.put_bucket_cors(Bucket=gateway_bucket, CORSConfiguration={"CORSRules": rules})
+    assert "no CORS rule allows PUT from" in uploads.cors_problem(live_server.url)
+    staff_member("erin")
+    path = tmp_path / "blocked.bin"
+    path.write_bytes(os.urandom(6 * 1024 * 1024))
+
+    failed_url = browser_upload(live_server, path, until="refused")
+
+    assert failed_url.startswith(rgw.endpoint_url)
+    assert "partNumber=1" in failed_url
+    assert not Share.objects.exists()
+    for pending in client.list_multipart_uploads(Bucket=gateway_bucket).get("Uploads", []):
+        client.abort_multipart_upload(
+            Bucket=gateway_bucket, Key=pending["Key"], UploadId=pending["UploadId"]
+        )

@@ -1,11 +1,13 @@
 """`make run` as a newcomer meets it: the runner starts everything, prints a login, and the
-admin, an upload, the short link and the download all work; the docs' `manage.py` commands
-work beside it with no variable set by hand; stopping it frees both ports.
+admin, an upload along the browser's path (the local S3 server takes the admin page's parts:
+CORS), the short link and the download all work; the docs' `manage.py` commands work beside
+it with no variable set by hand; stopping it frees both ports.
 
 The runner is started as its own process (scripts/rundev.py, what `make run` calls) with
 its database in a scratch directory and on free ports, and driven over real HTTP.
 """
 
+import hashlib
 import os
 import re
 import shlex
@@ -22,6 +24,7 @@ import pytest
 import requests
 
 from tests.recipient import download_over_http
+from tests.uploader import ADD, AdminUploader, log_in
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -68,7 +71,7 @@ def csrf(session: requests.Session, url: str) -> str:
 
 @pytest.fixture
 def dev_server(tmp_path):
-    """scripts/rundev.py on free ports; yields (base URL, the printed password)."""
+    """scripts/rundev.py on free ports; yields (base URL, the printed password, S3 URL)."""
     port, s3_port = free_port(), free_port()
     env = {
         **environment_without_settings(),
@@ -95,7 +98,7 @@ def dev_server(tmp_path):
     while not port_open(port) and time.monotonic() < deadline:
         time.sleep(0.2)
     try:
-        yield f"http://127.0.0.1:{port}", password
+        yield f"http://127.0.0.1:{port}", password, f"http://127.0.0.1:{s3_port}"
     finally:
         runner.send_signal(signal.SIGTERM)
         runner.wait(timeout=30)
@@ -105,29 +108,30 @@ def dev_server(tmp_path):
 
 
 def test_a_newcomer_logs_in_uploads_and_downloads_through_the_short_link(dev_server):
-    base, password = dev_server
-    staff = requests.Session()
-    token = csrf(staff, f"{base}/admin/login/")
-    login = staff.post(
-        f"{base}/admin/login/?next=/admin/",
-        data={"username": "admin", "password": password, "csrfmiddlewaretoken": token},
-        timeout=30,
-    )
-    assert "Log out" in login.text or "log out" in login.text.lower()
+    base, password, s3 = dev_server
+    # The CORS rule `make run` sets: a page on the admin's origin may PUT parts, read ETag.
+    for origin in (base, base.replace("127.0.0.1", "localhost")):
+        preflight = requests.options(
+            f"{s3}/sharelinks-dev/shares/x/part",
+            headers={"Origin": origin, "Access-Control-Request-Method": "PUT"},
+            timeout=30,
+        )
+        assert preflight.status_code == 200
+        assert preflight.headers["Access-Control-Allow-Origin"] == origin
+        assert "PUT" in preflight.headers["Access-Control-Allow-Methods"]
+        assert preflight.headers["Access-Control-Expose-Headers"] == "ETag"
 
-    add = f"{base}/admin/sharelinks/share/add/"
-    form = csrf(staff, add)
+    staff = log_in(base, "admin", password)
+    uploader = AdminUploader(staff, base)
     expiry_day = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 3 * 86400))
-    body = os.urandom(200_000)
+    fields = {"expires_at_0": expiry_day, "expires_at_1": "12:00:00", "notify_downloads": "first"}
+    assert uploader.check(fields, "見積書 2026.pdf", 200_000).status_code == 200
+
+    # The browser's path: parts to the local S3 server, the form with the upload's handle.
+    uploaded = uploader.upload("見積書 2026.pdf", 200_000, part_size=5 * 1024 * 1024)
     created = staff.post(
-        add,
-        data={
-            "csrfmiddlewaretoken": form,
-            "expires_at_0": expiry_day,
-            "expires_at_1": "12:00:00",
-            "notify_downloads": "first",
-        },
-        files={"upload": ("見積書 2026.pdf", body, "application/pdf")},
+        base + ADD,
+        data={"csrfmiddlewaretoken": uploader.csrf, "upload": uploaded.handle, **fields},
         timeout=60,
     )
     assert created.status_code == 200
@@ -136,7 +140,9 @@ def test_a_newcomer_logs_in_uploads_and_downloads_through_the_short_link(dev_ser
 
     download = download_over_http(links.pop(), timeout=60)  # a recipient: a new browser
     assert [hop.status_code for hop in download.history] == [303]
-    assert download.content == body
+    assert len(download.content) == 200_000
+    part_etag = uploaded.part_etags[0]["ETag"].strip('"')
+    assert hashlib.md5(download.content).hexdigest() == part_etag  # noqa: S324
     disposition = download.headers["Content-Disposition"]
     assert unquote(disposition.split("filename*=UTF-8''")[1]) == "見積書 2026.pdf"
 
@@ -144,7 +150,7 @@ def test_a_newcomer_logs_in_uploads_and_downloads_through_the_short_link(dev_ser
 def test_the_docs_manage_py_commands_work_beside_the_runner_with_no_variables_set(
     dev_server, tmp_path
 ):
-    base, password = dev_server
+    base, password, _ = dev_server
     commands = documented_commands()
     assert any(" createshare " in command for command in commands)
     assert "SHARELINKS_BASE_URL=" in (tmp_path / "dev.env").read_text()

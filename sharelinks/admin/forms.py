@@ -1,22 +1,28 @@
 """The admin's forms: one add form for both sources, the change, extend and send-link forms.
 
-Creating a share has a side effect (an upload, a HEAD on S3), so the add form calls the
-service while it validates: that is the only moment an error such as "no such object" can
-still be shown on the field that caused it instead of ending as a 500.
+Creating a share has a side effect (a HEAD on S3), so the add form calls the service while
+it validates: that is the only moment an error such as "no such object" can still be shown
+on the field that caused it instead of ending as a 500. An uploaded file reaches the form
+as the signed handle of an upload the browser already sent to S3 (admin/uploadfield.py).
 """
 
+import logging
 from typing import ClassVar
 
 from django import forms
 from django.contrib.admin import widgets
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import DatabaseError, transaction
 from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
-from sharelinks import shares
+from sharelinks import shares, uploads
+from sharelinks.admin.uploadfield import DirectUploadField
 from sharelinks.mail import Addressee, recipients_clean
 from sharelinks.models import Share
+
+logger = logging.getLogger(__name__)
 
 # Where a service error belongs on the add form, by its code; the rest go on the form.
 _ERROR_FIELDS = {
@@ -24,7 +30,13 @@ _ERROR_FIELDS = {
     "expiry_too_late": "expires_at",
     "object_missing": "key",
     "filename_empty": "filename",
+    "upload_size": "upload",
 }
+
+SAVE_FAILED = _(
+    "The file is uploaded and still attached, but the share could not be saved: the "
+    "database refused it (%(error)s). Save again; if it keeps failing, tell an operator."
+)
 
 
 # Share fields the add form passes to the service as they are.
@@ -47,10 +59,12 @@ def password_field() -> forms.CharField:
 class ShareAddForm(forms.ModelForm):
     """Share an uploaded file or an object already in S3: exactly one of the two."""
 
-    upload = forms.FileField(
+    upload = DirectUploadField(
         label=_("File"),
-        required=False,
-        help_text=_("Stored in the bucket under a new key that nobody can guess."),
+        help_text=_(
+            "Sent from your browser straight to the bucket, under a new key that nobody can "
+            "guess; large files resume where they stopped if you choose them again."
+        ),
     )
 
     share_password = password_field()
@@ -71,15 +85,29 @@ class ShareAddForm(forms.ModelForm):
             "filename": _("Leave empty to use the uploaded file's name or the key's last part."),
         }
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, pending_upload: dict | None = None, **kwargs) -> None:
+        """pending_upload ({"name", "size"}): check the form for a file not yet uploaded.
+
+        Such a form only validates -- nothing is created -- so the page can show its errors
+        before the first byte is sent.
+        """
         super().__init__(*args, **kwargs)
+        self.pending_upload = pending_upload
         for name in ("bucket", "key", "filename", "owner"):
             if name in self.fields:
                 self.fields[name].required = False
+        self.fields["upload"].widget.user_key = getattr(self.user, "pk", "")
+
+    def clean_upload(self) -> uploads.Upload | None:
+        handle = self.cleaned_data.get("upload")
+        if not handle or self.pending_upload is not None:
+            return None
+        return uploads.uploaded_file(owner=self.user, handle=handle)
 
     def clean(self) -> dict:
         cleaned = super().clean()
-        has_upload, has_key = bool(cleaned.get("upload")), bool(cleaned.get("key"))
+        has_upload = bool(cleaned.get("upload")) or self.pending_upload is not None
+        has_key = bool(cleaned.get("key"))
         if not has_upload and not has_key and not self._errors_on("upload", "key"):
             raise ValidationError(
                 _("Choose what to share: upload a file, or name an object already in S3."),
@@ -100,10 +128,34 @@ class ShareAddForm(forms.ModelForm):
     def _post_clean(self) -> None:
         # The service validates the whole share (model rules included) and saves it, so
         # the model form's own instance validation is replaced, not repeated.
+        if self.pending_upload is not None:
+            self._pending_check()  # every error at once: nothing is created here
+            return
         if self.errors:
             return
         try:
-            self.instance = self._share_create()
+            with transaction.atomic():  # a refused INSERT leaves the admin's transaction usable
+                self.instance = self._share_create()
+        except ValidationError as err:
+            self._add_service_error(err)
+        except DatabaseError as err:
+            upload = self.cleaned_data.get("upload")
+            if upload is None:
+                raise
+            # Kept, not deleted: the handle stays in the form, so saving again shares it.
+            logger.warning("share of uploaded %s not saved, file kept: %s", upload.key, err)
+            params = {"error": type(err).__name__}
+            self.add_error(None, ValidationError(SAVE_FAILED, code="database", params=params))
+
+    def _pending_check(self) -> None:
+        data, pending = self.cleaned_data, self.pending_upload
+        try:
+            uploads.upload_terms_check(
+                name=pending["name"],
+                size=pending["size"],
+                filename=data.get("filename") or "",
+                expires_at=data.get("expires_at"),
+            )
         except ValidationError as err:
             self._add_service_error(err)
 
@@ -120,10 +172,8 @@ class ShareAddForm(forms.ModelForm):
         }
         upload = data.get("upload")
         if upload:
-            common["filename"] = common["filename"] or upload.name
-            return shares.share_create_from_upload(
-                content=upload, content_type=upload.content_type or "", **common
-            )
+            common["filename"] = common["filename"] or upload.filename
+            return shares.share_create(key=upload.key, **common)
         return shares.share_create(key=data["key"], bucket=data.get("bucket") or None, **common)
 
     def _add_service_error(self, err: ValidationError) -> None:
@@ -131,7 +181,8 @@ class ShareAddForm(forms.ModelForm):
             for name, errors in err.error_dict.items():
                 self.add_error(name if name in self.fields else None, errors)
             return
-        source = "upload" if self.cleaned_data.get("upload") else "key"
+        uploading = self.cleaned_data.get("upload") or self.pending_upload is not None
+        source = "upload" if uploading else "key"
         field = _ERROR_FIELDS.get(err.code or "", source)
         if field == "filename" and not self.cleaned_data.get("filename"):
             field = source  # the name came from the upload or the key, not the field

@@ -19,6 +19,7 @@ from sharelinks.admin.inlines import ClickInline, DeliveryInline
 from sharelinks.admin.linkfield import short_link_field
 from sharelinks.admin.people import PeopleAdminMixin, PeopleInline
 from sharelinks.admin.sendlink import SendLinkAdminMixin
+from sharelinks.admin.uploads import UploadAdminMixin
 from sharelinks.models import Share
 
 # What the change page shows but nobody may change: where the object is, and its history.
@@ -36,7 +37,12 @@ HISTORY_FIELDS = [
 
 @admin.register(Share)
 class ShareAdmin(
-    PeopleAdminMixin, SendLinkAdminMixin, LifecycleActionsMixin, ShareColumnsMixin, admin.ModelAdmin
+    UploadAdminMixin,
+    PeopleAdminMixin,
+    SendLinkAdminMixin,
+    LifecycleActionsMixin,
+    ShareColumnsMixin,
+    admin.ModelAdmin,
 ):
     """Shares of one staff member (all of them for superusers), with status at a glance."""
 
@@ -144,7 +150,8 @@ class ShareAdmin(
         return self.inlines if obj is not None else []
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict:
-        return {"expires_at": default_expiry(), "owner": request.user.pk}
+        initial = {"expires_at": default_expiry(), "owner": request.user.pk}
+        return {**initial, **self.upload_initial(request)}
 
     def formfield_for_dbfield(self, db_field, request: HttpRequest, **kwargs):
         if db_field.name == "max_downloads":

@@ -1,7 +1,8 @@
 """The one seam to AWS: the only package that imports boto3, botocore or django-storages' S3.
 
 Services ask it for "a URL for this object, valid this long", "what is this object", "store
-this upload" or "where do the credentials come from"; entry points never import it.
+this upload", "sign this part" or "where do the credentials come from"; entry points never
+import it.
 """
 
 from sharelinks.aws.client import (
@@ -24,12 +25,29 @@ from sharelinks.aws.s3 import (
     object_upload,
     presigned_get_url,
 )
+from sharelinks.aws.uploads import (
+    PendingUpload,
+    UploadGone,
+    bucket_cors,
+    bucket_cors_set,
+    multipart_abort,
+    multipart_complete,
+    multipart_create,
+    multipart_pending,
+    part_url,
+    parts_list,
+    presigned_post,
+)
 
 __all__ = [
     "CredentialStatus",
     "ObjectInfo",
+    "PendingUpload",
     "StorageError",
     "StorageUnavailable",
+    "UploadGone",
+    "bucket_cors",
+    "bucket_cors_set",
     "bucket_create",
     "bucket_status",
     "client_description",
@@ -37,9 +55,16 @@ __all__ = [
     "credential_status",
     "get_client",
     "get_session",
+    "multipart_abort",
+    "multipart_complete",
+    "multipart_create",
+    "multipart_pending",
     "object_delete",
     "object_head",
     "object_upload",
+    "part_url",
+    "parts_list",
     "presigned_get_url",
+    "presigned_post",
     "use_credentials",
 ]

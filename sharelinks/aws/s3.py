@@ -1,9 +1,10 @@
 """S3 itself: presigned GET URLs capped by the credentials' life, HEADs, uploads, deletes,
 buckets."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import IO
+from typing import IO, TypeVar
 from urllib.parse import unquote
 
 from botocore.credentials import ReadOnlyCredentials
@@ -27,6 +28,7 @@ from sharelinks.conf import app_settings
 from sharelinks.disposition import content_disposition
 
 _endpoints: BucketEndpoints | None = None  # the shared client's, made on first presign
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,35 @@ def _sign(client, params: dict, lifetime: int) -> str:
         )
 
 
+def presign_checked(
+    sign: Callable[[int], T],
+    signed_with: Callable[[T, ReadOnlyCredentials], bool],
+    *,
+    expires_in: int,
+    what: str,
+) -> T:
+    """sign(lifetime), the lifetime cut to the signing credentials' remaining life.
+
+    The one place a presigned request gets its lifetime: a click's GET, an upload's part,
+    a browser's POST form. The client signs first -- botocore refreshes due credentials as
+    it does so -- and the set it signed with is read afterwards without another refresh:
+    reading before signing would refresh twice for credentials that live less than
+    botocore's 15-minute advisory window (a 900 s AssumeRole), and each refresh is an STS
+    call. signed_with says whether what was signed carries that set's key and token.
+    """
+    lifetime = expires_in
+    for _ in range(3):
+        signed = sign(lifetime)
+        signer, expiry = _last_signer()
+        if not signed_with(signed, signer):
+            continue  # another thread refreshed between signing and reading: sign again
+        usable = _url_lifetime(expires_in, expiry)  # raises when too little life is left
+        if lifetime <= usable:
+            return signed
+        lifetime = usable
+    raise StorageUnavailable(f"could not sign {what} with checked credentials")
+
+
 def presigned_get_url(
     *, bucket: str, key: str, filename: str, content_type: str, expires_in: int
 ) -> str:
@@ -115,10 +146,6 @@ def presigned_get_url(
 
     The lifetime is capped at the signing credentials' remaining life (less
     SHARELINKS_CREDENTIALS_MARGIN): a URL never claims to outlive its own signature.
-    The client signs first -- botocore refreshes due credentials as it does so -- and
-    the set it signed with is read afterwards without another refresh: reading before
-    signing would refresh twice for credentials that live less than botocore's
-    15-minute advisory window (a 900 s AssumeRole), and each refresh is an STS call.
     """
     params = {
         "Bucket": bucket,
@@ -128,17 +155,25 @@ def presigned_get_url(
     if content_type:
         params["ResponseContentType"] = content_type
     client = get_client()
-    lifetime = expires_in
-    for _ in range(3):
-        url = _sign(client, params, lifetime)
-        signer, expiry = _last_signer()
-        if not _signed_with(url, signer):
-            continue  # another thread refreshed between signing and reading: sign again
-        usable = _url_lifetime(expires_in, expiry)  # raises when too little life is left
-        if lifetime <= usable:
-            return url
-        lifetime = usable
-    raise StorageUnavailable(f"could not sign s3://{bucket}/{key} with checked credentials")
+    return presign_checked(
+        lambda lifetime: _sign(client, params, lifetime),
+        _signed_with,
+        expires_in=expires_in,
+        what=f"s3://{bucket}/{key}",
+    )
+
+
+def presigned_url(*, method: str, params: dict, expires_in: int, operation: str) -> str:
+    """botocore's SigV4 URL for another S3 call (upload_part...), within the credentials' life."""
+    client = get_client()
+
+    def sign(lifetime: int) -> str:
+        # Presigning is offline: any failure here is the credentials'.
+        with _reaching("signing", operation=operation):
+            return client.generate_presigned_url(method, Params=params, ExpiresIn=lifetime)
+
+    what = f"s3://{params['Bucket']}/{params['Key']}"
+    return presign_checked(sign, _signed_with, expires_in=expires_in, what=what)
 
 
 def object_head(*, bucket: str, key: str) -> ObjectInfo | None:

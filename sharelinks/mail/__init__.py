@@ -9,10 +9,9 @@ from sharelinks.mail.outbox import (
     delivery_send,
     download_notify,
     owner_notify,
-    people_remind,
-    share_send_link,
 )
 from sharelinks.mail.recipients import Addressee, recipients_clean
+from sharelinks.mail.sending import people_remind, share_send_link
 
 __all__ = [
     "Addressee",

@@ -24,7 +24,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from sharelinks import tasks
-from sharelinks.mail import outbox
+from sharelinks.mail import sending
 from sharelinks.models import Delivery, DeliveryKind, DeliveryStatus, NotifyDownloads, Share
 from tests.brokers import UNREACHABLE, broker
 from tests.conftest import BASE_URL, TEST_BUCKET
@@ -199,7 +199,7 @@ def test_a_task_retried_after_an_smtp_error_sends_once(smtp, worker, redis_broke
     smtp.handler.refuse, smtp.handler.refused = 1, 0
     share = ShareFactory()
     with transaction.atomic():
-        (row,) = outbox.share_send_link(share=share, recipients="cy@example.org")
+        (row,) = sending.share_send_link(share=share, recipients="cy@example.org")
     assert len(smtp.handler.wait_for(1)) == 1
     wait_until_sent(row)
     time.sleep(1)

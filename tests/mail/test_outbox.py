@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from project.celery import app as celery_app
 from sharelinks import tasks
-from sharelinks.mail import outbox, retry
+from sharelinks.mail import outbox, retry, sending
 from sharelinks.models import Delivery, DeliveryKind, DeliveryStatus, NotifyDownloads, Share
 from tests.brokers import UNREACHABLE, broker, silent_server
 from tests.factories import ShareFactory, UserFactory
@@ -80,7 +80,7 @@ def lease_lapses():
 
 
 def send_link(share, recipients="ann@example.org", **kwargs):
-    return outbox.share_send_link(share=share, recipients=recipients, sender=share.owner, **kwargs)
+    return sending.share_send_link(share=share, recipients=recipients, sender=share.owner, **kwargs)
 
 
 def test_sending_a_link_writes_one_row_per_recipient_and_mails_on_commit(

@@ -1,8 +1,9 @@
 """`manage.py maintenance <job>`: the periodic jobs, for operators who run no celery beat."""
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from sharelinks import mail, maintenance, retention
+from sharelinks import mail, maintenance, retention, uploads
 
 JOBS = {
     "sweep-outbox": "publish again the emails left pending (broker down, worker died)",
@@ -11,6 +12,7 @@ JOBS = {
     "check-objects": "HEAD shared objects and flag shares whose file is missing",
     "purge-uploads": "delete uploaded files whose shares all ended SHARELINKS_UPLOAD_RETENTION ago",
     "purge-counters": "delete sign-in and password throttle counters whose window ended",
+    "abort-uploads": "abort browser uploads unfinished after SHARELINKS_UPLOAD_ABANDON_AFTER",
 }
 
 
@@ -43,5 +45,10 @@ class Command(BaseCommand):
             return f"{report.deleted} files deleted, {report.kept} kept, {report.errors} errors"
         if job == "purge-counters":
             return f"{maintenance.counters_purge()} counters deleted"
+        if job == "abort-uploads":
+            try:
+                return f"{uploads.uploads_abort_stale()} unfinished uploads aborted"
+            except ValidationError as err:
+                raise CommandError(f"abort-uploads: {' '.join(err.messages)}") from err
         report = maintenance.objects_check(limit=limit)
         return ", ".join(f"{value} {name}" for name, value in report.as_dict().items())
