@@ -9,12 +9,11 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from sharelinks import aws, mail, shares, signing
+from sharelinks import aws, mail, shares, signing, softcache
 from sharelinks.conf import app_settings
 from sharelinks.models import Click, ClickOutcome, Share, ShareStatus
 from sharelinks.visitors import Visitor
@@ -72,7 +71,7 @@ def _object_present(share: Share) -> bool:
     if not app_settings.VERIFY_OBJECT_ON_CLICK:
         return share.missing_since is None  # as the last broken-share check found it
     remembered = f"sharelinks:object-present:{share.pk}"
-    if share.missing_since is None and cache.get(remembered):
+    if share.missing_since is None and softcache.get(remembered):
         return True
     try:
         info = aws.object_head(bucket=share.bucket, key=share.key)
@@ -87,7 +86,7 @@ def _object_present(share: Share) -> bool:
         shares.share_presence_record(share=share, found=info is not None)
     if info is None:
         return False
-    cache.set(remembered, True, app_settings.VERIFY_OBJECT_CACHE)
+    softcache.set(remembered, True, app_settings.VERIFY_OBJECT_CACHE)
     return True
 
 

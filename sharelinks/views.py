@@ -16,6 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from sharelinks import clicks, pages, passwords, tokens
 from sharelinks.codes import code_is_wellformed
 from sharelinks.conf import app_settings
+from sharelinks.deadline import DeadlineExceeded, deadline
 from sharelinks.models import ClickOutcome, Share, ShareStatus
 from sharelinks.throttle import guess_record, guesses_exceeded
 from sharelinks.visitors import Visitor, is_prefetch, visitor_from
@@ -121,15 +122,21 @@ def share_link(request: HttpRequest, code: str) -> HttpResponse:
     if not code_is_wellformed(code):
         return _unknown(request, visitor)
     try:
-        share = clicks.share_find(code)
-        if share is None:
-            return _unknown(request, visitor)
-        receipt = tokens.receipt_click_id(code, request.COOKIES.get(tokens.RECEIPT_COOKIE))
-        if request.method == "POST":
-            return _post(request, share, visitor, receipt)
-        if _direct(request, share):
-            return _answer(request, clicks.click_download(share=share, visitor=visitor))
-        return _look(request, share, visitor, receipt)
+        # Every wait below has a bound of its own (docs/timeouts.md) except a peer that
+        # accepts and never answers: the deadline ends that one with the same 503.
+        with deadline(app_settings.CLICK_DEADLINE):
+            share = clicks.share_find(code)
+            if share is None:
+                return _unknown(request, visitor)
+            receipt = tokens.receipt_click_id(code, request.COOKIES.get(tokens.RECEIPT_COOKIE))
+            if request.method == "POST":
+                return _post(request, share, visitor, receipt)
+            if _direct(request, share):
+                return _answer(request, clicks.click_download(share=share, visitor=visitor))
+            return _look(request, share, visitor, receipt)
+    except DeadlineExceeded:
+        logger.error("click answered 503: over SHARELINKS_CLICK_DEADLINE", exc_info=True)
+        return pages.unavailable(request)
     except DatabaseError:
         logger.exception("click failed: database unavailable")
         return pages.unavailable(request)
