@@ -19,7 +19,7 @@ import signal
 import threading
 from collections.abc import Iterator
 
-from django.db import DatabaseError, connections
+from django.db import connections
 
 logger = logging.getLogger(__name__)
 
@@ -29,11 +29,13 @@ logger = logging.getLogger(__name__)
 REPEAT = 1.0
 
 
-class DeadlineExceeded(DatabaseError):
+class DeadlineExceeded(BaseException):  # an interruption, as KeyboardInterrupt is
     """The request ran out of time.
 
-    A DatabaseError, because that is what it most often interrupts and what the views
-    already answer with the 503 page; Django's transaction handling treats it as one too.
+    A BaseException, as KeyboardInterrupt is: botocore turns any Exception raised inside a
+    request into a retryable error of its own and tries again, and other libraries catch
+    Exception to carry on; this passes through them all to the view, which answers the 503
+    page. Django's atomic() rolls back on it like on any exception.
     """
 
 

@@ -22,7 +22,7 @@ from django.db import DatabaseError, connection
 from sharelinks import softcache
 from sharelinks.aws import clock
 from sharelinks.aws import health as aws_health
-from sharelinks.deadline import deadline
+from sharelinks.deadline import DeadlineExceeded, deadline
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ def _database() -> str:
     try:
         with deadline(DATABASE_DEADLINE), connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-    except DatabaseError as err:  # the deadline's DeadlineExceeded included
+    except (DatabaseError, DeadlineExceeded) as err:
         logger.warning("health check: database unavailable: %s", err)
         return UNAVAILABLE
     return OK

@@ -28,7 +28,6 @@ from django.dispatch import receiver
 
 from sharelinks.aws import clock, watch
 from sharelinks.aws.config import client_config
-from sharelinks.deadline import DeadlineExceeded
 
 # A process whose credential chain found nothing asks it again after this many seconds,
 # instead of keeping a client without credentials until it restarts; meanwhile nothing
@@ -180,8 +179,8 @@ def _reaching(what: str, operation: str | None = None) -> Iterator[None]:
     """
     try:
         yield
-    except (StorageUnavailable, DeadlineExceeded):
-        raise  # the request's deadline is the view's to answer, not a storage failure
+    except StorageUnavailable:
+        raise
     except ClientError as err:
         if operation is None or err.operation_name == operation:
             raise
