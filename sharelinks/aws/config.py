@@ -57,8 +57,9 @@ def client_config(*, background: bool = False) -> Config:
         signature_version="s3v4",
         s3=s3_options,
         # "standard" retries timeouts and connection errors as well as S3's 5xx and
-        # throttling answers, each after a jittered backoff; max_attempts counts the first.
-        retries={"max_attempts": attempts, "mode": "standard"},
+        # throttling answers, each after a jittered backoff. total_max_attempts counts the
+        # first attempt; botocore's max_attempts would count only the retries.
+        retries={"total_max_attempts": attempts, "mode": "standard"},
         connect_timeout=connect,
         read_timeout=read,
         max_pool_connections=50,
