@@ -70,6 +70,7 @@ def deadline(seconds: float) -> Iterator[bool]:
         fired = True
         _expire(signum, frame)
 
+    expire.sharelinks_deadline = True  # what disarm() looks for
     previous = signal.signal(signal.SIGALRM, expire)
     signal.setitimer(signal.ITIMER_REAL, seconds, REPEAT)
     try:
@@ -79,6 +80,19 @@ def deadline(seconds: float) -> Iterator[bool]:
         signal.signal(signal.SIGALRM, previous)
         if fired:
             _drop_connections()
+
+
+def disarm() -> None:
+    """End the current deadline early, for work that must not be interrupted.
+
+    Once a click is committed the download is spent, and an interruption would answer 503
+    for it: what follows a commit (publishing the owner's email) runs on its own bounds
+    instead. Does nothing where no deadline is armed.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return
+    if getattr(signal.getsignal(signal.SIGALRM), "sharelinks_deadline", False):
+        signal.setitimer(signal.ITIMER_REAL, 0)
 
 
 def _drop_connections() -> None:

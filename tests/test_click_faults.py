@@ -79,6 +79,22 @@ def test_a_broker_that_accepts_and_holds_delays_no_download(client):
     assert Delivery.objects.get().status == DeliveryStatus.PENDING
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_deadline_never_turns_a_counted_click_into_a_503(client, settings):
+    # Without a broker the owner's email is sent after the commit, inside the request: a
+    # mail server that holds the connection outlasts the deadline, yet the download that
+    # was counted is answered with the file, not the 503 page.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_TIMEOUT = 2
+    settings.SHARELINKS_CLICK_DEADLINE = 1
+    share = ShareFactory(notify_downloads=NotifyDownloads.EVERY, owner__email="o@corp.example")
+    with FaultProxy(mode="hold") as smtp:
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", smtp.port
+        response = download(client, share.path)
+    assert response.status_code == 303
+    assert Share.objects.get(pk=share.pk).download_count == 1
+
+
 def failing_save(model, when=lambda row: True):
     """model.save raising OperationalError (a full disk, a lost connection) when `when`."""
     real_save = model.save

@@ -8,7 +8,7 @@ import time
 import psycopg
 import pytest
 
-from sharelinks.deadline import DeadlineExceeded, deadline
+from sharelinks.deadline import DeadlineExceeded, deadline, disarm
 from tests.faults import FaultProxy
 
 
@@ -111,3 +111,15 @@ def test_psycopg_waiting_on_a_silent_server_is_interrupted(hang_guard):
                 conn.rollback()
         finally:
             conn.close()  # sends a Terminate, waits for nothing
+
+
+def test_disarmed_after_a_commit_it_interrupts_nothing():
+    with deadline(0.1) as armed:
+        disarm()
+        time.sleep(0.3)
+    assert armed
+
+
+def test_disarm_leaves_timers_of_others_alone():
+    disarm()  # no deadline armed: nothing to do
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
