@@ -18,6 +18,7 @@ from sharelinks.settingtypes import (
     Choice,
     Int,
     Names,
+    Rate,
     Setting,
     Str,
     Url,
@@ -54,9 +55,18 @@ PROJECT_SETTINGS = table(
             secret=True, default_doc="SQLite file `var/db.sqlite3` (WAL)"),
     Setting("CONN_MAX_AGE", Int(0, 3600, "seconds"), 600,
             "How long a database connection is kept for the next request."),
+    Setting("DATABASE_CONNECT_TIMEOUT", Int(2, 60, "seconds"), 3,
+            "PostgreSQL: longest wait for a new connection (libpq's minimum is 2)."),
+    # Migrations rewrite whole tables: `manage.py migrate` lifts the limit for itself.
+    Setting("DATABASE_STATEMENT_TIMEOUT", Int(0, 86400, "seconds"), 15,
+            "PostgreSQL: the server cancels a statement running longer (0: never); "
+            "`migrate` runs without it."),
     Setting("CACHE_URL", Url(), "",
             "`redis://...`: the sign-in lock and guess limit then hold across processes (`W006`).",
             secret=True, default_doc="memory of each process"),
+    Setting("CACHE_SOCKET_TIMEOUT", Rate("seconds"), 0.5,
+            "Redis: longest wait to connect or for an answer; a cache that fails is skipped "
+            "for 10 s."),
     "Object storage",
     Setting("AWS_STORAGE_BUCKET_NAME", Str(), "",
             "The bucket uploads go to and shares come from by default (required)."),

@@ -113,6 +113,27 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Every wait bounded (docs/timeouts.md); a parameter the URL sets itself wins.
+    # connect_timeout: the whole start-up of a connection. statement_timeout: the server's
+    # own limit per statement (`manage.py migrate` lifts it). Keepalives find an idle
+    # pooled connection whose peer vanished within a minute; tcp_user_timeout drops one
+    # whose sent bytes go unacknowledged for 10 s (the server's host gone mid-query). None
+    # of them ends a wait on a peer that acknowledges and never answers: a click's
+    # SHARELINKS_CLICK_DEADLINE does (sharelinks.deadline).
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _statement_ms = ENV["DATABASE_STATEMENT_TIMEOUT"] * 1000
+    _options["options"] = f"-c statement_timeout={_statement_ms} {_options.get('options', '')}"
+    _options["options"] = _options["options"].strip()
+    for _name, _value in {
+        "connect_timeout": ENV["DATABASE_CONNECT_TIMEOUT"],
+        "keepalives": 1,
+        "keepalives_idle": 30,
+        "keepalives_interval": 10,
+        "keepalives_count": 3,
+        "tcp_user_timeout": 10000,  # milliseconds
+    }.items():
+        _options.setdefault(_name, _value)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock when a
@@ -131,9 +152,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if ENV["CACHE_URL"]:
+    # redis-py waits forever by default. A cache that does not answer in time is skipped
+    # where the app can do without it (sharelinks.softcache).
     CACHES["default"] = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": ENV["CACHE_URL"],
+        "OPTIONS": {
+            "socket_connect_timeout": ENV["CACHE_SOCKET_TIMEOUT"],
+            "socket_timeout": ENV["CACHE_SOCKET_TIMEOUT"],
+        },
     }
 
 # Staff passwords guard every share: repeated wrong ones lock the username for a while.

@@ -142,6 +142,21 @@ SETTINGS = table(
             secret=True),
     Setting("CLOUDFRONT_PRIVATE_KEY_FILE", Str(), "",
             "For `cloudfront`: or a file holding it (set one of the two)."),
+    "Time limits",
+    # A click waits on S3 only for the object check (presigning is offline). With the
+    # defaults a silent S3 costs a click at most 2 x (2 + 2) s plus botocore's backoff
+    # (under 1 s) before the 503 page: docs/timeouts.md has the whole table.
+    Setting("S3_CONNECT_TIMEOUT", Int(1, 60, "seconds"), 2,
+            "How long a web request waits to connect to S3, per attempt."),
+    Setting("S3_READ_TIMEOUT", Int(1, 300, "seconds"), 2,
+            "How long a web request waits for each read of S3's answer, per attempt."),
+    Setting("S3_ATTEMPTS", Int(1, 10), 2,
+            "Attempts of one S3 request from a web process (botocore's standard retries); "
+            "background jobs and the doctor wait longer (docs/timeouts.md)."),
+    # The one bound that holds when a peer accepts and acknowledges but never answers.
+    Setting("CLICK_DEADLINE", Int(0, 300, "seconds"), 10,
+            "Longest a short link's request may run in a sync gunicorn worker before it "
+            "answers 503 (0: no deadline)."),
     "Email and background work",
     Setting("MAX_RECIPIENTS", Int(1), 20,
             "Most addresses one \"send link\" may name; more looks like a mailing list."),

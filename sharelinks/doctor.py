@@ -240,7 +240,7 @@ def round_trip_findings(key: str) -> list[Finding]:
         return [Finding("Round trip", "download", f"{key}: {text}", fix=fix, broken=bool(fix))]
 
     try:
-        info = aws.object_head(bucket=bucket, key=key)
+        info = aws.object_head(bucket=bucket, key=key, background=True)
         if info is None:
             return finding(f"no such object in {bucket}", fix=f"check the key {key!r}")
         url = signing.download_url(

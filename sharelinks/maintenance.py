@@ -118,7 +118,7 @@ def objects_check(
     for index, share in enumerate(shares):
         sleep(max(0.0, started + index * interval - time.monotonic()))
         try:
-            info = aws.object_head(bucket=share.bucket, key=share.key)
+            info = aws.object_head(bucket=share.bucket, key=share.key, background=True)
         except aws.StorageUnavailable as err:
             logger.error("broken-share check stopped: %s", err)
             break

@@ -1,18 +1,15 @@
 """HTTP edges that must hold for every response, whatever produced it."""
 
 import functools
-import logging
 import zoneinfo
 from collections.abc import Callable
 from urllib.parse import unquote
 
-from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 
+from sharelinks import health
 from sharelinks.codes import LINK_PREFIX
-
-logger = logging.getLogger(__name__)
 
 # A short link is a bearer secret and its answer is personal: no cache may keep either,
 # no Referer may carry the link on to the next site, no search engine may list it, and
@@ -51,12 +48,11 @@ class RecipientHeadersMiddleware:
 
 
 class HealthCheckMiddleware:
-    """GET /healthz for load balancers: 200 while the database answers, else 503.
+    """GET /healthz for load balancers: a JSON body naming each part, 503 when this process
+    should leave the rotation (sharelinks.health says which failures do).
 
     Answered before host validation and the HTTPS redirect, since balancers probe each
-    instance by its address over plain HTTP. S3 is not asked: an S3 or credentials
-    problem is shared by every process (the doctor reports it), while a process without
-    its database can answer no click and should leave the pool.
+    instance by its address over plain HTTP.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -65,14 +61,8 @@ class HealthCheckMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path_info != HEALTH_PATH or request.method not in ("GET", "HEAD"):
             return self.get_response(request)
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT 1")
-        except DatabaseError:
-            logger.exception("health check: database unavailable")
-            response = JsonResponse({"database": "unavailable"}, status=503)
-        else:
-            response = JsonResponse({"database": "ok"})
+        status, body = health.health_check()
+        response = JsonResponse(body, status=status)
         response["Cache-Control"] = "no-store"
         return response
 

@@ -17,6 +17,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
 
+from sharelinks import softcache
 from sharelinks.conf import app_settings
 from sharelinks.models import ThrottleCounter
 
@@ -26,13 +27,17 @@ def _key(network: str | None) -> str:
 
 
 def guesses_exceeded(network: str | None) -> bool:
-    """True when this network has spent its unknown-code allowance for the window."""
-    return cache.get(_key(network), 0) >= app_settings.GUESS_LIMIT
+    """True when this network has spent its unknown-code allowance for the window.
+
+    Fails open: without a cache every guess gets its 404 (sharelinks.softcache).
+    """
+    return softcache.get(_key(network), 0) >= app_settings.GUESS_LIMIT
 
 
 def guess_record(network: str | None) -> None:
-    """Count one unknown or malformed code from this network."""
-    count_in_window(_key(network), app_settings.GUESS_WINDOW)
+    """Count one unknown or malformed code from this network (nothing without a cache)."""
+    key, window = _key(network), app_settings.GUESS_WINDOW
+    softcache.attempt(lambda: count_in_window(key, window), None, what="counting guesses")
 
 
 def count_in_window(key: str, window: int) -> None:

@@ -16,6 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from sharelinks import clicks, pages, passwords, tokens
 from sharelinks.codes import code_is_wellformed
 from sharelinks.conf import app_settings
+from sharelinks.deadline import DeadlineExceeded, deadline
 from sharelinks.links import Link, LinkStatus, link_find
 from sharelinks.models import ClickOutcome
 from sharelinks.throttle import guess_record, guesses_exceeded
@@ -125,15 +126,21 @@ def share_link(request: HttpRequest, code: str) -> HttpResponse:
     if not code_is_wellformed(code):
         return _unknown(request, visitor)
     try:
-        link = link_find(code)
-        if link is None:
-            return _unknown(request, visitor)
-        receipt = tokens.receipt_click_id(code, request.COOKIES.get(tokens.RECEIPT_COOKIE))
-        if request.method == "POST":
-            return _post(request, link, visitor, receipt)
-        if _direct(request, link):
-            return _answer(request, clicks.click_download(link=link, visitor=visitor))
-        return _look(request, link, visitor, receipt)
+        # Every wait below has a bound of its own (docs/timeouts.md) except a peer that
+        # accepts and never answers: the deadline ends that one with the same 503.
+        with deadline(app_settings.CLICK_DEADLINE):
+            link = link_find(code)
+            if link is None:
+                return _unknown(request, visitor)
+            receipt = tokens.receipt_click_id(code, request.COOKIES.get(tokens.RECEIPT_COOKIE))
+            if request.method == "POST":
+                return _post(request, link, visitor, receipt)
+            if _direct(request, link):
+                return _answer(request, clicks.click_download(link=link, visitor=visitor))
+            return _look(request, link, visitor, receipt)
+    except DeadlineExceeded:
+        logger.error("click answered 503: over SHARELINKS_CLICK_DEADLINE", exc_info=True)
+        return pages.unavailable(request)
     except DatabaseError:
         logger.exception("click failed: database unavailable")
         return pages.unavailable(request)

@@ -107,3 +107,65 @@ def empty_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def fresh_failure_memory():
+    """Each test starts with a cache that is tried, and nothing remembered about S3's answers.
+
+    A test that breaks the cache would otherwise leave it skipped (sharelinks.softcache)
+    for the next ten seconds of the run, and /healthz would report another test's S3 outage.
+    """
+    from sharelinks import softcache
+    from sharelinks.aws import watch
+
+    softcache.forget()
+    watch.forget()
+    yield
+    softcache.forget()
+
+
+def pytest_runtest_setup(item):
+    """`postgres` tests need TEST_DATABASE_URL (and run in the pass whose database it is)."""
+    if item.get_closest_marker("postgres") and not os.environ.get("TEST_DATABASE_URL"):
+        pytest.skip("TEST_DATABASE_URL is not set: no PostgreSQL to test against")
+
+
+@pytest.fixture
+def hang_guard():
+    """Fail the run loudly (every thread's traceback, then exit) if a test hangs for 2 min.
+
+    The fault tests expect an answer within seconds; should a bound be lost, this ends the
+    run instead of leaving it waiting forever. No timing is asserted by it.
+    """
+    import faulthandler
+
+    faulthandler.dump_traceback_later(120, exit=True)
+    yield
+    faulthandler.cancel_dump_traceback_later()
+
+
+@pytest.fixture
+def pg_proxy(transactional_db, hang_guard):
+    """This test process's PostgreSQL connection, rerouted through a FaultProxy; yields it.
+
+    Needs the PostgreSQL pass (DATABASE_URL=$TEST_DATABASE_URL): the click under test must
+    use the connection Django makes, with the OPTIONS settings.py gives it.
+    """
+    from django.db import connection
+
+    from tests.faults import FaultProxy
+
+    if connection.vendor != "postgresql":
+        pytest.skip("runs in the PostgreSQL pass (DATABASE_URL=$TEST_DATABASE_URL)")
+    params = connection.settings_dict
+    saved = params["HOST"], params["PORT"]
+    target = (params["HOST"] or "127.0.0.1", int(params["PORT"] or 5432))
+    with FaultProxy(target) as proxy:
+        connection.close()
+        params["HOST"], params["PORT"] = "127.0.0.1", proxy.port
+        try:
+            yield proxy
+        finally:
+            connection.close()
+            params["HOST"], params["PORT"] = saved

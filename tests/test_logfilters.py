@@ -57,7 +57,55 @@ def test_runserver_style_records_with_arguments_are_redacted():
 
 def test_other_paths_are_left_alone():
     assert redact("GET /admin/sharelinks/share/ 200") == "GET /admin/sharelinks/share/ 200"
-    assert redact("https://files.example.com/s/abc/") == "https://files.example.com/s/[redacted]/"
+    assert redact("GET /static/admin/css/base.css 200") == "GET /static/admin/css/base.css 200"
+    # Everything after the prefix: /s/abc/../<code> would carry a code in a later segment.
+    assert redact("https://files.example.com/s/abc/") == "https://files.example.com/s/[redacted]"
+
+
+CODE = "AbCdEfGhIjKlMnOpQrStUv"
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        (f'"GET /S/{CODE} HTTP/1.1" 404', '"GET /S/[redacted] HTTP/1.1" 404'),
+        (f'"GET /s//{CODE} HTTP/1.1" 404', '"GET /s/[redacted] HTTP/1.1" 404'),
+        (f'"GET /%73/{CODE} HTTP/1.1" 200', '"GET /%73/[redacted] HTTP/1.1" 200'),
+        (f'"GET /%53%2F{CODE} HTTP/1.1" 404', '"GET /%53%2F[redacted] HTTP/1.1" 404'),
+        (f'"GET /s/./{CODE} HTTP/1.1" 404', '"GET /s/[redacted] HTTP/1.1" 404'),
+        (f'"GET //s/{CODE}?lang=ja HTTP/1.1"', '"GET //s/[redacted]?lang=ja HTTP/1.1"'),
+        (
+            f'"GET /admin/sharelinks/share/?q={CODE}&o=1 HTTP/1.1" 200',
+            '"GET /admin/sharelinks/share/?q=[redacted]&o=1 HTTP/1.1" 200',
+        ),
+        (
+            f"/admin/sharelinks/click/?share__code__exact={CODE}",
+            "/admin/sharelinks/click/?share__code__exact=[redacted]",
+        ),
+    ],
+)
+def test_codes_are_redacted_in_every_spelling_of_their_path_and_in_searches(line, expected):
+    assert redact(line) == expected
+
+
+def test_a_traceback_mentioning_a_code_is_redacted_too():
+    try:
+        raise ValueError(f"no route for /s/{CODE}")
+    except ValueError:
+        record = logging.LogRecord("x", logging.ERROR, __file__, 1, "failed", (), sys.exc_info())
+    assert RedactShareCodes().filter(record)
+    text = logging.Formatter().format(record)
+    assert "no route for /s/[redacted]" in text
+    assert CODE not in text
+
+
+@pytest.mark.django_db
+def test_a_click_on_an_odd_spelling_of_a_link_is_logged_without_its_code(client, console):
+    assert client.get(f"/S/{CODE}").status_code == 404
+    assert client.get(f"/s//{CODE}").status_code == 404
+    output = console.getvalue()
+    assert "Not Found: /S/[redacted]" in output
+    assert CODE not in output
 
 
 def test_share_codes_are_redacted_with_debug_on_too(tmp_path):

@@ -105,10 +105,10 @@ def refused(monkeypatch, prefix: str) -> None:
     """S3 answers 403 for the keys under prefix (no permission), and normally otherwise."""
     real_head = aws.object_head
 
-    def head(*, bucket, key):
+    def head(*, bucket, key, background=False):
         if key.startswith(prefix):
             raise aws.StorageError(f"s3://{bucket}/{key}: access denied")
-        return real_head(bucket=bucket, key=key)
+        return real_head(bucket=bucket, key=key, background=background)
 
     monkeypatch.setattr(aws, "object_head", head)
 

@@ -1,7 +1,9 @@
-"""The HTTP edges: recipient headers on every /s/ answer, and the load balancers' health check."""
+"""The HTTP edges: recipient headers on every /s/ answer, and /healthz before host checks.
+
+What /healthz says about each part is specified in tests/test_health.py.
+"""
 
 import pytest
-from django.db import DatabaseError
 
 from tests.factories import ShareFactory
 
@@ -34,25 +36,6 @@ def test_other_pages_keep_their_own_headers(client):
     assert response.status_code == 200
     assert "Content-Security-Policy" not in response
     assert response.get("Cache-Control") != "no-store, private"
-
-
-def test_the_health_check_answers_while_the_database_does(client):
-    response = client.get("/healthz")
-    assert response.status_code == 200
-    assert response.json() == {"database": "ok"}
-    assert response["Cache-Control"] == "no-store"
-
-
-def test_the_health_check_is_503_without_the_database(client, monkeypatch):
-    # Stopping the test database is not possible from inside a test; the cursor failing as
-    # it does when PostgreSQL is down stands in for it.
-    def refuse(*args, **kwargs):
-        raise DatabaseError("connection refused")
-
-    monkeypatch.setattr("sharelinks.middleware.connection.cursor", refuse)
-    response = client.get("/healthz")
-    assert response.status_code == 503
-    assert response.json() == {"database": "unavailable"}
 
 
 def test_the_health_check_answers_a_balancer_probing_by_address_over_http(client, settings):

@@ -270,3 +270,36 @@ def test_every_documented_variable_is_read_by_settings_py():
     source = (Path(__file__).resolve().parent.parent / "project" / "settings.py").read_text()
     unread = [s.name for s in environment.PROJECT_SETTINGS if f'ENV["{s.name}"]' not in source]
     assert unread == []
+
+
+def test_production_settings_bound_every_wait_on_the_database_and_the_cache(tmp_path):
+    script = (
+        "import json; from django.conf import settings; "
+        "print(json.dumps([settings.DATABASES['default']['OPTIONS'], "
+        "settings.CACHES['default']['OPTIONS']]))"
+    )
+    result = manage("shell", "-c", script, env=PRODUCTION_ENV, tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    database, cache = json.loads(result.stdout.strip().splitlines()[-1])
+    assert database == {
+        "options": "-c statement_timeout=15000",
+        "connect_timeout": 3,
+        "keepalives": 1,
+        "keepalives_idle": 30,
+        "keepalives_interval": 10,
+        "keepalives_count": 3,
+        "tcp_user_timeout": 10000,
+    }
+    assert cache == {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+
+
+def test_a_database_url_keeps_its_own_parameters_and_options(tmp_path):
+    env = {
+        **PRODUCTION_ENV,
+        "DATABASE_URL": "postgres://s@db/s?connect_timeout=7&options=-c%20lock_timeout%3D2000",
+        "DATABASE_STATEMENT_TIMEOUT": "0",
+    }
+    script = "from django.conf import settings; print(settings.DATABASES['default']['OPTIONS'])"
+    result = manage("shell", "-c", script, env=env, tmp_path=tmp_path)
+    assert "'connect_timeout': 7" in result.stdout
+    assert "'options': '-c statement_timeout=0 -c lock_timeout=2000'" in result.stdout

@@ -1,10 +1,13 @@
 """The one seam to AWS: the process's boto3 client, its credentials, and the errors callers see.
 
-Only the aws package imports boto3, botocore or django-storages' S3. One client serves the
-whole process: clients are thread-safe, and making one costs milliseconds a click must not pay.
+Only the aws package imports boto3, botocore or django-storages' S3. One session serves the
+whole process, with two clients: the web one, whose short timeouts keep a click within
+seconds of its answer, and a patient one for background work (sharelinks.aws.config).
+Clients are thread-safe, and making one costs milliseconds a click must not pay.
 """
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -12,7 +15,6 @@ from datetime import UTC, datetime
 
 import boto3
 import botocore.session
-from botocore.config import Config
 from botocore.credentials import CredentialProvider, CredentialResolver, ReadOnlyCredentials
 from botocore.exceptions import (
     BotoCoreError,
@@ -24,11 +26,19 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
-from sharelinks.aws import clock
+from sharelinks.aws import clock, watch
+from sharelinks.aws.config import client_config
+
+# A process whose credential chain found nothing asks it again after this many seconds,
+# instead of keeping a client without credentials until it restarts; meanwhile nothing
+# asks the chain (each try may wait on the metadata service).
+CREDENTIALS_RETRY = 30.0
 
 _lock = threading.Lock()
-_client = None
+_clients: dict[bool, object] = {}  # background? -> client
 _session = None
+_credentials_retry_at = 0.0  # monotonic; 0: credentials were found (or not looked for)
+_generation = 0  # bumped by client_reset(): a client built meanwhile is not kept
 _given_credentials = None  # set by use_credentials(): tests and diagnostics only
 
 
@@ -56,51 +66,66 @@ class CredentialStatus:
         return (self.expiry - (now or datetime.now(UTC))).total_seconds()
 
 
-def _client_config() -> Config:
-    # s3v4 always: botocore still presigns SigV2 in some regions when left to itself, and
-    # SigV2 URLs are refused by every region opened since 2014.
-    s3_options = {}
-    if settings.AWS_S3_ADDRESSING_STYLE:
-        s3_options["addressing_style"] = settings.AWS_S3_ADDRESSING_STYLE
-    return Config(
-        signature_version="s3v4",
-        s3=s3_options,
-        retries={"max_attempts": 3, "mode": "standard"},
-        connect_timeout=5,
-        read_timeout=30,
-        max_pool_connections=50,
-    )
-
-
 def get_session() -> boto3.session.Session:
     """The process's boto3 session; its credential chain refreshes role credentials."""
     get_client()
     return _session
 
 
-def get_client():
-    """The process's S3 client, made on first use."""
-    global _client, _session
-    if _client is None:
+def _session_make() -> boto3.session.Session:
+    # No keys passed: boto3's default chain finds role, SSO, profile or environment
+    # credentials, and refreshes the temporary ones by itself.
+    core = botocore.session.get_session()
+    if _given_credentials is not None:
+        resolver = CredentialResolver([_GivenCredentials(_given_credentials)])
+        core.register_component("credential_provider", resolver)
+    return boto3.session.Session(botocore_session=core, region_name=settings.AWS_S3_REGION_NAME)
+
+
+def get_client(*, background: bool = False):
+    """The process's S3 client for web requests, or (background=True) for background work.
+
+    Both are made on first use. A client made while the credential chain found nothing is
+    dropped after CREDENTIALS_RETRY seconds, so the next use asks the chain again.
+    """
+    global _session, _credentials_retry_at
+    if _credentials_retry_at and time.monotonic() >= _credentials_retry_at:
+        client_reset()
+    client = _clients.get(background)
+    if client is None:
         with _lock:
-            if _client is None:
-                # No keys passed: boto3's default chain finds role, SSO, profile or
-                # environment credentials, and refreshes the temporary ones by itself.
-                core = botocore.session.get_session()
-                if _given_credentials is not None:
-                    resolver = CredentialResolver([_GivenCredentials(_given_credentials)])
-                    core.register_component("credential_provider", resolver)
-                session = boto3.session.Session(
-                    botocore_session=core, region_name=settings.AWS_S3_REGION_NAME
-                )
+            client = _clients.get(background)
+            if client is None:
+                generation = _generation
+                session = _session or _session_make()
                 client = session.client(
-                    "s3", endpoint_url=settings.AWS_S3_ENDPOINT_URL, config=_client_config()
+                    "s3",
+                    endpoint_url=settings.AWS_S3_ENDPOINT_URL,
+                    config=client_config(background=background),
                 )
                 # Every answer S3 gives this client tells the storage's time: presigned
-                # URLs are dated by it (sharelinks.aws.clock).
+                # URLs are dated by it (sharelinks.aws.clock). /healthz reads the rest.
                 clock.register(client)
-                _client, _session = client, session
-    return _client
+                watch.register(client)
+                if generation != _generation:
+                    return client  # reset while this one was built: use it once, keep none
+                if _session is None and client._request_signer._credentials is None:
+                    _credentials_retry_at = time.monotonic() + CREDENTIALS_RETRY
+                    watch.credentials_failed("no AWS credentials found")
+                _clients[background], _session = client, session
+    return client
+
+
+def session_credentials():
+    """The session's credentials object, or None while the chain has found none.
+
+    botocore's session asks the whole chain again on every call while it has found
+    nothing; until CREDENTIALS_RETRY has passed this answers None without asking.
+    """
+    get_client()
+    if _credentials_retry_at:
+        return None
+    return _session.get_credentials()
 
 
 class _GivenCredentials(CredentialProvider):
@@ -128,21 +153,19 @@ def use_credentials(credentials) -> None:
 
 
 def client_reset() -> None:
-    """Forget the client and session; the next use builds them from the current settings."""
-    global _client, _session
+    """Forget the clients and session; the next use builds them from the current settings."""
+    global _session, _credentials_retry_at, _generation
     with _lock:
-        _client = _session = None
+        _clients.clear()
+        _session, _credentials_retry_at = None, 0.0
+        _generation += 1
 
 
 @receiver(setting_changed)
 def _reset_on_setting_change(*, setting: str, **kwargs) -> None:
-    """Forget the client when an AWS setting changes (tests, override_settings)."""
-    if setting.startswith("AWS_"):
+    """Forget the clients when an AWS or S3 setting changes (tests, override_settings)."""
+    if setting.startswith(("AWS_", "SHARELINKS_S3_")):
         client_reset()
-
-
-def _refresh_failed(what: str, err: Exception) -> StorageUnavailable:
-    return StorageUnavailable(f"{what}: the AWS credentials could not be refreshed: {err}")
 
 
 @contextmanager
@@ -198,7 +221,7 @@ def _frozen_with_expiry(
 
 def _signing_snapshot() -> tuple[ReadOnlyCredentials, datetime | None]:
     with _reaching("signing"):
-        credentials = get_session().get_credentials()
+        credentials = session_credentials()
         if credentials is None:
             raise StorageUnavailable("no AWS credentials to sign with")
         return _frozen_with_expiry(credentials)
@@ -206,7 +229,7 @@ def _signing_snapshot() -> tuple[ReadOnlyCredentials, datetime | None]:
 
 def _last_signer() -> tuple[ReadOnlyCredentials, datetime | None]:
     """The set the client last signed with and its expiry, read without a refresh."""
-    credentials = get_session().get_credentials()
+    credentials = session_credentials()
     if not hasattr(credentials, "_frozen_credentials"):  # static keys: nothing to refresh
         return credentials.get_frozen_credentials(), None
     return _frozen_with_expiry(credentials, refresh=False)
@@ -215,7 +238,7 @@ def _last_signer() -> tuple[ReadOnlyCredentials, datetime | None]:
 def credential_status() -> CredentialStatus | None:
     """The signing credentials' source and expiry, or None when none can be found."""
     with _reaching("the AWS credential chain"):
-        credentials = get_session().get_credentials()
+        credentials = session_credentials()
     if credentials is None:
         return None
     frozen, expiry = _signing_snapshot()

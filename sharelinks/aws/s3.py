@@ -14,14 +14,14 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.files import File
 from storages.backends.s3 import S3Storage
 
-from sharelinks.aws import clock
+from sharelinks.aws import clock, watch
 from sharelinks.aws.client import (
     StorageError,
     StorageUnavailable,
     _last_signer,
     _reaching,
     get_client,
-    get_session,
+    session_credentials,
 )
 from sharelinks.aws.sigv4 import BucketEndpoints, Endpoint, encoded, presign_get
 from sharelinks.conf import app_settings
@@ -96,7 +96,7 @@ def _sign(client, params: dict, lifetime: int) -> str:
         endpoint = _bucket_endpoint(client, params["Bucket"]) if presigner == "builtin" else None
         if endpoint is None:
             return client.generate_presigned_url("get_object", Params=params, ExpiresIn=lifetime)
-        credentials = get_session().get_credentials()
+        credentials = session_credentials()
         if credentials is None:
             raise NoCredentialsError()
         return presign_get(
@@ -155,12 +155,18 @@ def presigned_get_url(
     if content_type:
         params["ResponseContentType"] = content_type
     client = get_client()
-    return presign_checked(
-        lambda lifetime: _sign(client, params, lifetime),
-        _signed_with,
-        expires_in=expires_in,
-        what=f"s3://{bucket}/{key}",
-    )
+    try:
+        url = presign_checked(
+            lambda lifetime: _sign(client, params, lifetime),
+            _signed_with,
+            expires_in=expires_in,
+            what=f"s3://{bucket}/{key}",
+        )
+    except StorageUnavailable as err:
+        watch.credentials_failed(str(err))  # /healthz: this process cannot sign
+        raise
+    watch.credentials_worked()
+    return url
 
 
 def presigned_url(*, method: str, params: dict, expires_in: int, operation: str) -> str:
@@ -176,11 +182,15 @@ def presigned_url(*, method: str, params: dict, expires_in: int, operation: str)
     return presign_checked(sign, _signed_with, expires_in=expires_in, what=what)
 
 
-def object_head(*, bucket: str, key: str) -> ObjectInfo | None:
-    """Size and type of the object, or None when it does not exist."""
+def object_head(*, bucket: str, key: str, background: bool = False) -> ObjectInfo | None:
+    """Size and type of the object, or None when it does not exist.
+
+    A web request waits SHARELINKS_S3_* at most; background=True (jobs, the doctor) waits
+    longer (sharelinks.aws.config).
+    """
     try:
         with _reaching(f"HEAD s3://{bucket}/{key}", operation="HeadObject"):
-            response = get_client().head_object(Bucket=bucket, Key=key)
+            response = get_client(background=background).head_object(Bucket=bucket, Key=key)
     except ClientError as err:
         status = err.response["ResponseMetadata"]["HTTPStatusCode"]
         if status == 404:
@@ -244,7 +254,7 @@ def bucket_status(bucket: str) -> tuple[int, str | None]:
     """
     try:
         with _reaching(f"HEAD bucket {bucket!r}", operation="HeadBucket"):
-            response = get_client().head_bucket(Bucket=bucket)
+            response = get_client(background=True).head_bucket(Bucket=bucket)
     except ClientError as err:
         response = err.response
     metadata = response["ResponseMetadata"]

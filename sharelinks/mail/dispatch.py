@@ -7,6 +7,8 @@ from collections.abc import Callable
 from celery import current_app
 from django.db import transaction
 
+from sharelinks import deadline
+
 logger = logging.getLogger(__name__)
 
 SEND_TASK = "sharelinks.tasks.delivery_send"
@@ -24,7 +26,14 @@ def deliveries_dispatch(ids: list[int], *, on_unqueued: Callable[[], None] | Non
     change (a counted click, a saved share) has already been committed.
     """
     if ids:
-        transaction.on_commit(lambda: deliveries_publish(ids, on_unqueued=on_unqueued), robust=True)
+        transaction.on_commit(lambda: _committed(ids, on_unqueued), robust=True)
+
+
+def _committed(ids: list[int], on_unqueued: Callable[[], None] | None) -> None:
+    # The cause is committed (a counted click): the request's deadline must not turn it
+    # into a 503 now. The publish has bounds of its own (CELERY_BROKER_*, EMAIL_TIMEOUT).
+    deadline.disarm()
+    deliveries_publish(ids, on_unqueued=on_unqueued)
 
 
 def deliveries_publish(ids: list[int], *, on_unqueued: Callable[[], None] | None = None) -> bool:
