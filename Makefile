@@ -54,14 +54,15 @@ run: $(STAMP)
 NO_TESTS = { status=$$?; [ $$status -ne 5 ] || echo "make test: pytest collected no test" >&2; exit $$status; }
 
 # The suite runs on the embedded defaults (SQLite, in-process S3 emulator, eager Celery).
-# With TEST_DATABASE_URL it runs again on that PostgreSQL; TEST_REDIS_URL turns on the
+# With TEST_DATABASE_URL it runs again on that PostgreSQL (what the database decides: not the
+# radosgw, gigabyte and browser suites, which touch no SQL of their own); TEST_REDIS_URL turns on the
 # real-worker Celery suite. `.ci/run` sets both. PYTEST_ARGS go to each pytest run.
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest $(PYTEST_ARGS) || $(NO_TESTS)
 	if [ -n "$$TEST_DATABASE_URL" ]; then \
-		DATABASE_URL="$$TEST_DATABASE_URL" $(BIN)/pytest -m "not rgw" $(PYTEST_ARGS) || $(NO_TESTS); \
+		DATABASE_URL="$$TEST_DATABASE_URL" $(BIN)/pytest -m "not rgw and not slow and not browser" $(PYTEST_ARGS) || $(NO_TESTS); \
 	fi
 
 lint: $(STAMP)

@@ -11,6 +11,7 @@ gateway refuses header-signed calls (AssumeRole included) from a clock 15 minute
 
 import io
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -359,7 +360,7 @@ def browser_upload(live_server, path, *, until: str):
         page.set_input_files("#id_upload", str(path))
         if until == "saved":
             page.click("input[name=_save]")
-            page.wait_for_url(f"{live_server.url}/admin/sharelinks/share/", timeout=120_000)
+            page.wait_for_url(re.compile(r".*/admin/sharelinks/share/\d+/send/$"), timeout=120_000)
             screenshot(page, "upload-rgw-saved")
             return None
         with page.expect_event("requestfailed", timeout=60_000) as failed:

@@ -173,7 +173,7 @@ class ShareAddForm(forms.ModelForm):
         upload = data.get("upload")
         if upload:
             common["filename"] = common["filename"] or upload.filename
-            return shares.share_create(key=upload.key, **common)
+            return shares.share_create(key=upload.key, uploaded=True, **common)
         return shares.share_create(key=data["key"], bucket=data.get("bucket") or None, **common)
 
     def _add_service_error(self, err: ValidationError) -> None:

@@ -46,7 +46,9 @@ def multipart_create(*, bucket: str, key: str, content_type: str) -> str:
     extra = {"ContentType": content_type} if content_type else {}
     try:
         with _reaching(what, operation="CreateMultipartUpload"):
-            response = get_client().create_multipart_upload(Bucket=bucket, Key=key, **extra)
+            response = get_client(background=True).create_multipart_upload(
+                Bucket=bucket, Key=key, **extra
+            )
     except ClientError as err:
         raise _refused(what, err) from err
     return response["UploadId"]
@@ -69,7 +71,7 @@ def parts_list(*, bucket: str, key: str, upload_id: str) -> list[dict]:
     parts = []
     try:
         with _reaching(what, operation="ListParts"):
-            pages = get_client().get_paginator("list_parts")
+            pages = get_client(background=True).get_paginator("list_parts")
             for page in pages.paginate(Bucket=bucket, Key=key, UploadId=upload_id):
                 parts += page.get("Parts", [])
     except ClientError as err:
@@ -82,7 +84,7 @@ def multipart_complete(*, bucket: str, key: str, upload_id: str, parts: list[dic
     what = f"complete the upload to s3://{bucket}/{key}"
     try:
         with _reaching(what, operation="CompleteMultipartUpload"):
-            get_client().complete_multipart_upload(
+            get_client(background=True).complete_multipart_upload(
                 Bucket=bucket, Key=key, UploadId=upload_id, MultipartUpload={"Parts": parts}
             )
     except ClientError as err:
@@ -94,7 +96,9 @@ def multipart_abort(*, bucket: str, key: str, upload_id: str) -> bool:
     what = f"abort the upload to s3://{bucket}/{key}"
     try:
         with _reaching(what, operation="AbortMultipartUpload"):
-            get_client().abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id)
+            get_client(background=True).abort_multipart_upload(
+                Bucket=bucket, Key=key, UploadId=upload_id
+            )
     except ClientError as err:
         error = _refused(what, err)
         if isinstance(error, UploadGone):
@@ -109,7 +113,7 @@ def multipart_pending(*, bucket: str, prefix: str) -> list[PendingUpload]:
     found = []
     try:
         with _reaching(what, operation="ListMultipartUploads"):
-            pages = get_client().get_paginator("list_multipart_uploads")
+            pages = get_client(background=True).get_paginator("list_multipart_uploads")
             for page in pages.paginate(Bucket=bucket, Prefix=prefix):
                 found += [
                     PendingUpload(item["Key"], item["UploadId"], item["Initiated"])
@@ -159,7 +163,7 @@ def bucket_cors(bucket: str | None = None) -> list[dict] | None:
     what = f"read the CORS configuration of {bucket}"
     try:
         with _reaching(what, operation="GetBucketCors"):
-            return get_client().get_bucket_cors(Bucket=bucket)["CORSRules"]
+            return get_client(background=True).get_bucket_cors(Bucket=bucket)["CORSRules"]
     except ClientError as err:
         if err.response.get("Error", {}).get("Code") == "NoSuchCORSConfiguration":
             return None
@@ -169,4 +173,6 @@ def bucket_cors(bucket: str | None = None) -> list[dict] | None:
 def bucket_cors_set(rules: list[dict], bucket: str | None = None) -> None:
     """Replace the bucket's CORS configuration with rules (local servers and tests)."""
     bucket = bucket or settings.AWS_STORAGE_BUCKET_NAME
-    get_client().put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": rules})
+    get_client(background=True).put_bucket_cors(
+        Bucket=bucket, CORSConfiguration={"CORSRules": rules}
+    )

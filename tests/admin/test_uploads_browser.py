@@ -21,6 +21,7 @@ MIB = 1024 * 1024
 SIZE = 24 * MIB
 ADD = "/admin/sharelinks/share/add/"
 CHANGELIST = "/admin/sharelinks/share/"
+LINK_PAGE = re.compile(r".*/admin/sharelinks/share/\d+/send/$")
 PART_SIGNING = re.compile(r"/upload/s3/multipart/[^/?]+/\d+\?")
 
 # Report every value the progress bar and the status line take, as they change.
@@ -116,7 +117,7 @@ def test_a_multi_part_file_goes_to_s3_with_a_moving_progress_bar(
         page.wait_for_function("document.querySelector('progress').value >= 40")
         assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
         screenshot(page, f"upload-{name}-progress")
-        page.wait_for_url(live_server.url + CHANGELIST, timeout=60_000)
+        page.wait_for_url(LINK_PAGE, timeout=60_000)  # after Save: the new share's link page
         screenshot(page, f"upload-{name}-saved")
         context.close()
 
@@ -162,7 +163,7 @@ def test_a_past_expiry_is_shown_before_any_byte_with_the_file_still_chosen(
         assert "A share may live at most" in row.locator(".errorlist").inner_text()
         page.fill("#id_expires_at_0", f"{datetime.now(UTC) + timedelta(days=3):%Y-%m-%d}")
         page.click("input[name=_save]")
-        page.wait_for_url(live_server.url + CHANGELIST, timeout=60_000)
+        page.wait_for_url(LINK_PAGE, timeout=60_000)  # after Save: the new share's link page
         context.close()
 
     assert pending_uploads(s3_client) == before
@@ -214,7 +215,7 @@ def test_leaving_mid_upload_warns_and_choosing_the_file_again_resumes(
         seen = watch(page)
         resumed_parts = signed_parts(page)
         page.click("input[name=_save]")
-        page.wait_for_url(live_server.url + CHANGELIST, timeout=60_000)
+        page.wait_for_url(LINK_PAGE, timeout=60_000)  # after Save: the new share's link page
         context.close()
 
     assert any(text.startswith("Resuming: ") for text in seen["texts"]), seen["texts"]
@@ -244,7 +245,7 @@ def test_without_javascript_the_file_goes_to_s3_through_a_form_of_its_own(
         assert "Uploaded and attached: Minutes 12 March.txt" in page.inner_text(".field-upload")
         screenshot(page, "upload-phone-nojs-attached")
         page.click("input[name=_save]")
-        page.wait_for_url(live_server.url + CHANGELIST)
+        page.wait_for_url(LINK_PAGE)
         context.close()
     share = Share.objects.get()
     assert (share.filename, share.size) == (document.name, 23_000)
@@ -273,7 +274,7 @@ def test_a_part_that_keeps_failing_is_sent_again_and_the_upload_goes_on(
         page.set_input_files("#id_upload", str(big_file))
         seen = watch(page)
         page.click("input[name=_save]")
-        page.wait_for_url(live_server.url + CHANGELIST, timeout=60_000)
+        page.wait_for_url(LINK_PAGE, timeout=60_000)  # after Save: the new share's link page
         context.close()
 
     assert attempts == ["PUT"] * 5
