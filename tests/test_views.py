@@ -321,3 +321,23 @@ def test_a_recent_check_by_any_process_spares_the_click_its_head(client, s3_clie
     with time_machine.travel(timezone.now() + timedelta(seconds=301)):
         client.cookies.clear()
         assert client.get(share.path).status_code == 410
+
+
+@pytest.mark.parametrize(
+    "refused",
+    [
+        {"expires_at": datetime(2026, 1, 1, tzinfo=UTC)},
+        {"revoked_at": datetime(2026, 1, 1, tzinfo=UTC)},
+        {"max_downloads": 1, "download_count": 1},
+    ],
+    ids=["expired", "withdrawn", "used-up"],
+)
+def test_head_on_a_refused_share_answers_410_and_writes_no_click(client, refused):
+    share = ShareFactory(**refused)
+    response = client.head(share.path)
+    assert response.status_code == 410
+    assert "Location" not in response
+    assert_recipient_headers(response)
+    assert not Click.objects.exists()
+    share.refresh_from_db()
+    assert share.download_count == refused.get("download_count", 0)
