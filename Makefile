@@ -15,7 +15,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
 SYNC := $(UV) sync --locked --extra dev --extra test --no-install-project --python $(PYTHON)
 
-.PHONY: run test lint format bench mutate install lock requirements clean messages
+.PHONY: run test lint format bench mutate mutate-again install lock requirements clean messages
 
 # uv itself, with the interpreter's own pip into a folder of its own (seconds faster than
 # a virtualenv); where that interpreter has no pip, through a virtualenv that brings one.
@@ -95,6 +95,19 @@ mutate: $(STAMP)
 	if ! env DATABASE_URL= CACHE_URL= CELERY_BROKER_URL= $(BIN)/mutmut run $(MUTANTS) \
 		> mutants/mutmut.log 2>&1; then \
 		tail -c 3000 mutants/mutmut.log; exit 1; \
+	fi; \
+	echo "took $$(( ($$(date +%s) - start) / 60 )) min $$(( ($$(date +%s) - start) % 60 )) s"
+	$(BIN)/python scripts/mutation_score.py $(MUTANTS)
+
+# After adding tests: run again only the mutants the last `make mutate` left alive. Tests
+# that were added cannot bring a killed mutant back, so the score is that of a full run.
+mutate-again: $(STAMP)
+	@test -d mutants || { echo "no earlier run: make mutate first"; exit 1; }
+	@start=$$(date +%s); \
+	alive=$$($(BIN)/python scripts/mutation_score.py --undetected $(MUTANTS)) || exit 1; \
+	if [ -n "$$alive" ] && ! env DATABASE_URL= CACHE_URL= CELERY_BROKER_URL= \
+		$(BIN)/mutmut run $$alive > mutants/mutmut-again.log 2>&1; then \
+		tail -c 3000 mutants/mutmut-again.log; exit 1; \
 	fi; \
 	echo "took $$(( ($$(date +%s) - start) / 60 )) min $$(( ($$(date +%s) - start) % 60 )) s"
 	$(BIN)/python scripts/mutation_score.py $(MUTANTS)

@@ -1,6 +1,9 @@
 """Print the score of the last `mutmut run`: killed / total, then each survivor by module.
 
-Usage: python scripts/mutation_score.py PATTERN...   (the mutant names `make mutate` ran)
+Usage: python scripts/mutation_score.py [--undetected] PATTERN...
+
+PATTERN: the mutant names `make mutate` ran. --undetected prints only the names of the
+mutants the tests did not detect, one a line, for `mutmut run` to try again.
 
 mutmut keeps one result per mutant in mutants/<path>.meta; only the mutants matching the
 patterns count, so functions of a module that were not in the run are not reported as gaps.
@@ -36,10 +39,17 @@ def _sort_key(name: str) -> tuple[str, int]:
 
 
 def main(patterns: list[str]) -> int:
+    names_only = "--undetected" in patterns
+    patterns = [pattern for pattern in patterns if pattern != "--undetected"]
     statuses = results(patterns)
     if not statuses:
         print("no mutant results match", " ".join(patterns), file=sys.stderr)
         return 1
+    if names_only:
+        for name, status in sorted(statuses.items()):
+            if status not in DETECTED:
+                print(name)
+        return 0
     counts = Counter(statuses.values())
     detected = sum(counts[status] for status in DETECTED)
     total = len(statuses)

@@ -5,9 +5,10 @@ import smtplib
 from datetime import timedelta
 
 import pytest
+import time_machine
 from celery.exceptions import SoftTimeLimitExceeded
 from django.core import mail
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.mail.backends.locmem import EmailBackend
 from django.db.models import F
 from django.utils import timezone
@@ -350,3 +351,149 @@ def test_without_a_broker_a_hung_mail_server_delays_a_click_but_never_fails_it(c
         response = download(client, share.path)
     assert response.status_code == 303
     assert Delivery.objects.get().status == DeliveryStatus.PENDING
+
+
+def test_the_first_email_to_a_recipient_carries_the_senders_message_and_name(
+    django_capture_on_commit_callbacks,
+):
+    share = ShareFactory(owner__first_name="Ada", owner__last_name="Owner")
+    colleague = UserFactory(first_name="Maria", last_name="Keller")
+    with django_capture_on_commit_callbacks(execute=True):
+        outbox.share_send_link(
+            share=share, recipients="ann@example.org", message="Q3, as promised", sender=colleague
+        )
+    row = Delivery.objects.get()
+    assert (row.message, row.sender) == ("Q3, as promised", colleague)
+    (email,) = mail.outbox
+    assert email.subject == "Maria Keller shared a file with you: figures.pdf"
+    assert "Message from Maria Keller:\n\nQ3, as promised" in email.body
+
+
+def test_a_link_sent_without_a_message_has_none(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        outbox.share_send_link(share=ShareFactory(), recipients="ann@example.org")
+    assert Delivery.objects.get().message == ""
+    assert "Message from" not in mail.outbox[0].body
+
+
+def test_sending_again_to_a_failed_recipient_starts_its_attempts_afresh(
+    flaky, settings, django_capture_on_commit_callbacks
+):
+    settings.SHARELINKS_EMAIL_MAX_ATTEMPTS = 1
+    flaky.append(TimeoutError("timed out"))
+    share = ShareFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        send_link(share)
+    failed = Delivery.objects.get()
+    assert (failed.status, failed.attempts) == (DeliveryStatus.FAILED, 1)
+    with django_capture_on_commit_callbacks(execute=False):
+        (row,) = send_link(share, message="again")
+    row.refresh_from_db()
+    assert (row.pk, row.status, row.attempts, row.last_error) == (
+        failed.pk,
+        DeliveryStatus.PENDING,
+        0,
+        "",
+    )
+    assert (row.claimed_at, row.sent_at) == (None, None)
+    assert outbox.delivery_send(delivery_id=row.pk) is None
+    row.refresh_from_db()
+    assert (row.status, row.attempts, len(mail.outbox)) == (DeliveryStatus.SENT, 1, 1)
+
+
+def test_a_sent_email_records_when_it_was_sent():
+    row = link_row()
+    outbox.delivery_send(delivery_id=row.pk)
+    row.refresh_from_db()
+    assert row.status == DeliveryStatus.SENT
+    assert timezone.now() - timedelta(minutes=1) < row.sent_at <= timezone.now()
+    assert row.last_error == ""
+
+
+def test_a_permanent_refusal_keeps_the_servers_answer_on_the_row(flaky):
+    flaky.append(smtplib.SMTPRecipientsRefused({"ann@example.org": (550, b"no such user")}))
+    row = link_row()
+    outbox.delivery_send(delivery_id=row.pk)
+    row.refresh_from_db()
+    assert row.status == DeliveryStatus.FAILED
+    assert row.last_error == ("SMTPRecipientsRefused: {'ann@example.org': (550, b'no such user')}")
+
+
+def test_a_retried_email_is_unclaimed_and_keeps_the_error_cut_to_2000_characters(flaky):
+    flaky.append(smtplib.SMTPDataError(451, "x" * 5000))
+    row = link_row()
+    outbox.delivery_send(delivery_id=row.pk)
+    row.refresh_from_db()
+    assert (row.status, row.claimed_at) == (DeliveryStatus.PENDING, None)
+    assert len(row.last_error) == 2000
+    assert row.last_error.startswith("SMTPDataError: (451, 'xxx")
+
+
+def test_an_email_that_cannot_be_built_fails_at_once_naming_the_error(settings):
+    settings.SHARELINKS_BASE_URL = ""
+    row = link_row()
+    with pytest.raises(ImproperlyConfigured):
+        outbox.delivery_send(delivery_id=row.pk)
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == (DeliveryStatus.FAILED, 1)
+    assert row.last_error.startswith("ImproperlyConfigured: SHARELINKS_BASE_URL")
+
+
+def test_finishing_a_send_marks_only_its_own_row_even_claimed_in_the_same_instant():
+    with time_machine.travel(timezone.now(), tick=False):
+        row, other = link_row(), link_row()
+        Delivery.objects.filter(pk=other.pk).update(
+            status=DeliveryStatus.SENDING, claimed_at=timezone.now(), attempts=1
+        )
+        outbox.delivery_send(delivery_id=row.pk)
+    other.refresh_from_db()
+    assert (other.status, other.sent_at) == (DeliveryStatus.SENDING, None)
+
+
+def test_naming_nobody_is_refused_before_anything_is_queued():
+    with pytest.raises(ValidationError) as caught:
+        send_link(ShareFactory(), " ,; \n")
+    assert (caught.value.code, caught.value.messages) == (
+        "no_recipient",
+        ["Name at least one recipient."],
+    )
+    assert not Delivery.objects.exists()
+
+
+def test_a_bad_address_is_named_in_the_whole_message():
+    with pytest.raises(ValidationError) as caught:
+        outbox.recipients_clean("ann@example.org, not-an-address; bob@")
+    assert caught.value.messages == ["Not a valid email address: not-an-address, bob@"]
+
+
+def test_a_repeated_address_is_dropped_and_the_ones_after_it_kept():
+    pasted = "ann@example.org, ann@EXAMPLE.org, bob@example.org"
+    assert outbox.recipients_clean(pasted) == ["ann@example.org", "bob@example.org"]
+
+
+def test_one_send_names_at_most_max_recipients(settings):
+    settings.SHARELINKS_MAX_RECIPIENTS = 3
+    three = [f"r{n}@example.org" for n in range(3)]
+    assert outbox.recipients_clean(three) == three
+    with pytest.raises(ValidationError) as caught:
+        outbox.recipients_clean([*three, "r3@example.org"])
+    assert (caught.value.code, caught.value.messages) == (
+        "too_many_recipients",
+        ["Send to at most 3 addresses at once."],
+    )
+
+
+def test_the_sweeper_publishes_at_most_500_rows_a_run(monkeypatch):
+    share = ShareFactory()
+    overdue = timezone.now() - timedelta(hours=1)
+    Delivery.objects.bulk_create(
+        Delivery(share=share, kind=DeliveryKind.LINK, recipient=f"r{n}@example.org", due_at=overdue)
+        for n in range(501)
+    )
+    published = []
+    monkeypatch.setattr(
+        tasks.delivery_send, "apply_async", lambda args, **kw: published.append(args[0])
+    )
+    assert outbox.deliveries_sweep() == 500
+    assert len(published) == 500
+    assert outbox.deliveries_sweep() == 1  # the one left; the 500 wait their interval
