@@ -96,7 +96,9 @@ mutate: $(STAMP)
 		> mutants/mutmut.log 2>&1; then \
 		tail -c 3000 mutants/mutmut.log; exit 1; \
 	fi; \
-	echo "took $$(( ($$(date +%s) - start) / 60 )) min $$(( ($$(date +%s) - start) % 60 )) s"
+	times > mutants/cpu-times; \
+	echo "took $$(( ($$(date +%s) - start) / 60 )) min $$(( ($$(date +%s) - start) % 60 )) s;" \
+		"CPU (user, system) of the run and its forks: $$(tail -n 1 mutants/cpu-times)"
 	$(BIN)/python scripts/mutation_score.py $(MUTANTS)
 
 # After adding tests: run again only the mutants the last `make mutate` left alive. Tests
@@ -109,7 +111,9 @@ mutate-again: $(STAMP)
 		$(BIN)/mutmut run $$alive > mutants/mutmut-again.log 2>&1; then \
 		tail -c 3000 mutants/mutmut-again.log; exit 1; \
 	fi; \
-	echo "took $$(( ($$(date +%s) - start) / 60 )) min $$(( ($$(date +%s) - start) % 60 )) s"
+	times > mutants/cpu-times; \
+	echo "took $$(( ($$(date +%s) - start) / 60 )) min $$(( ($$(date +%s) - start) % 60 )) s;" \
+		"CPU (user, system) of the run and its forks: $$(tail -n 1 mutants/cpu-times)"
 	$(BIN)/python scripts/mutation_score.py $(MUTANTS)
 
 clean:

@@ -15,6 +15,7 @@ import time_machine
 from django.db import DatabaseError
 from django.utils import timezone
 
+from sharelinks import aws
 from sharelinks.models import Click, ClickOutcome, Delivery, DeliveryKind
 from tests.factories import ShareFactory
 from tests.presign import verify_presigned_url
@@ -341,3 +342,44 @@ def test_head_on_a_refused_share_answers_410_and_writes_no_click(client, refused
     assert not Click.objects.exists()
     share.refresh_from_db()
     assert share.download_count == refused.get("download_count", 0)
+
+
+def test_the_redirect_serves_the_file_under_its_own_type(client):
+    share = ShareFactory(content_type="text/csv", filename="figures.csv")
+    url = verify_presigned_url(download(client, share.path)["Location"], **KEYS)
+    assert url.content_type == "text/csv"
+
+
+def test_head_when_s3_cannot_be_reached_answers_503_like_a_get_would(client, monkeypatch):
+    def unavailable(**kwargs):
+        raise aws.StorageUnavailable("connection refused")
+
+    monkeypatch.setattr(aws, "object_head", unavailable)
+    response = client.head(ShareFactory().path)
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    assert "Location" not in response
+    assert not Click.objects.exists()
+
+
+def test_a_head_that_s3_refuses_leaves_the_decision_to_the_download(client, monkeypatch):
+    # A 403 on HEAD says nothing about the object (no s3:ListBucket): redirect, flag nothing.
+    def refused(*, bucket, key):
+        raise aws.StorageError(f"s3://{bucket}/{key}: access denied")
+
+    monkeypatch.setattr(aws, "object_head", refused)
+    share = ShareFactory()
+    assert download(client, share.path).status_code == 303
+    share.refresh_from_db()
+    assert (share.download_count, share.missing_since) == (1, None)
+
+
+def test_a_found_object_is_trusted_for_verify_object_cache_seconds(client, s3_client, settings):
+    settings.SHARELINKS_VERIFY_OBJECT_CACHE = 10
+    share = ShareFactory()
+    assert download(client, share.path).status_code == 303
+    s3_client.delete_object(Bucket=share.bucket, Key=share.key)
+    with time_machine.travel(timezone.now() + timedelta(seconds=9)):
+        assert download(client, share.path).status_code == 303
+    with time_machine.travel(timezone.now() + timedelta(seconds=11)):
+        assert client.get(share.path).status_code == 410
