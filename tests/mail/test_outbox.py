@@ -2,7 +2,7 @@
 
 import contextlib
 import smtplib
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -497,3 +497,30 @@ def test_the_sweeper_publishes_at_most_500_rows_a_run(monkeypatch):
     assert outbox.deliveries_sweep() == 500
     assert len(published) == 500
     assert outbox.deliveries_sweep() == 1  # the one left; the 500 wait their interval
+
+
+def test_the_owners_download_email_says_when_from_where_and_with_what(
+    client, django_capture_on_commit_callbacks
+):
+    share = ShareFactory(notify_downloads=NotifyDownloads.EVERY, owner__email="ada@corp.example")
+    with (
+        time_machine.travel(datetime(2026, 3, 2, 10, 0, tzinfo=UTC), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        client.get(share.path, REMOTE_ADDR="203.0.113.77", HTTP_USER_AGENT="Mail/1.0")
+    (email,) = mail.outbox
+    assert (
+        "Someone downloaded figures.pdf on 2 March 2026, 10:00 UTC from the network 203.0.113.0."
+    ) in email.body
+    assert "Browser: Mail/1.0" in email.body
+    assert Delivery.objects.get().click == share.clicks.get()
+
+
+def test_a_sent_email_is_never_sent_again_however_long_ago_it_was_claimed():
+    row = link_row()
+    outbox.delivery_send(delivery_id=row.pk)
+    with time_machine.travel(timezone.now() + timedelta(days=1)):
+        assert outbox.delivery_send(delivery_id=row.pk) is None
+        assert outbox.deliveries_sweep(older_than=timedelta(0)) == 0
+    row.refresh_from_db()
+    assert (row.status, row.attempts, len(mail.outbox)) == (DeliveryStatus.SENT, 1, 1)
