@@ -15,8 +15,8 @@ import time_machine
 from django.db import DatabaseError
 from django.utils import timezone
 
-from sharelinks import aws
-from sharelinks.models import Click, ClickOutcome, Delivery, DeliveryKind
+from sharelinks import aws, signing
+from sharelinks.models import Click, ClickOutcome, Delivery, DeliveryKind, Share
 from tests.factories import ShareFactory
 from tests.presign import verify_presigned_url
 from tests.recipient import download
@@ -383,3 +383,23 @@ def test_a_found_object_is_trusted_for_verify_object_cache_seconds(client, s3_cl
         assert download(client, share.path).status_code == 303
     with time_machine.travel(timezone.now() + timedelta(seconds=11)):
         assert client.get(share.path).status_code == 410
+
+
+def test_a_share_withdrawn_while_its_click_was_signing_answers_withdrawn(client, monkeypatch):
+    # Staff withdraw the share between this click's lookup and its counting UPDATE.
+    real_download_url = signing.download_url
+
+    def withdrawn_meanwhile(**kwargs):
+        url = real_download_url(**kwargs)
+        Share.objects.update(revoked_at=timezone.now())
+        return url
+
+    monkeypatch.setattr(signing, "download_url", withdrawn_meanwhile)
+    share = ShareFactory()
+    response = download(client, share.path, REMOTE_ADDR="203.0.113.77", HTTP_USER_AGENT="Mail/1.0")
+    assert response.status_code == 410
+    assert "This link was withdrawn" in response.content.decode()
+    share.refresh_from_db()
+    assert share.download_count == 0
+    row = Click.objects.get(outcome=ClickOutcome.REVOKED)
+    assert (row.share, row.client_ip, row.user_agent) == (share, "203.0.113.0", "Mail/1.0")

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from botocore.credentials import RefreshableCredentials
+from botocore.exceptions import ClientError
 
 from sharelinks import aws
 from sharelinks.aws import clock as aws_clock
@@ -311,3 +312,27 @@ def test_credentials_refreshed_at_every_read_are_unavailable_after_three_tries(
         aws.credential_status()
     assert str(raised.value) == "the credentials were refreshed three times while being read"
     assert RefreshedWhileRead.reads == 3
+
+
+def test_exactly_the_minimum_life_left_still_signs_for_that_long(clock, role_credentials):
+    role_credentials(
+        "old", timedelta(seconds=20), refresh=lambda: role_metadata("brief", timedelta(seconds=35))
+    )
+    assert verify_presigned_url(presign(60), **role_keys("brief")).expires_in == 5
+
+
+def test_sts_refusing_the_refresh_while_signing_is_unavailable_not_an_error(
+    clock, role_credentials
+):
+    def sts_refuses():
+        raise ClientError(
+            {"Error": {"Code": "AccessDenied", "Message": "not authorized"}}, "AssumeRole"
+        )
+
+    role_credentials("old", timedelta(seconds=20), refresh=sts_refuses)
+    with pytest.raises(aws.StorageUnavailable) as raised:
+        presign()
+    assert str(raised.value) == (
+        "signing: the AWS credentials could not be refreshed: An error occurred (AccessDenied) "
+        "when calling the AssumeRole operation: not authorized"
+    )

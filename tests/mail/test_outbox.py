@@ -507,13 +507,13 @@ def test_the_owners_download_email_says_when_from_where_and_with_what(
         time_machine.travel(datetime(2026, 3, 2, 10, 0, tzinfo=UTC), tick=False),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        client.get(share.path, REMOTE_ADDR="203.0.113.77", HTTP_USER_AGENT="Mail/1.0")
+        download(client, share.path, REMOTE_ADDR="203.0.113.77", HTTP_USER_AGENT="Mail/1.0")
     (email,) = mail.outbox
     assert (
-        "Someone downloaded figures.pdf on 2 March 2026, 10:00 UTC from the network 203.0.113.0."
+        "Someone downloaded figures.pdf on March 2, 2026 10:00 UTC from the network 203.0.113.0."
     ) in email.body
     assert "Browser: Mail/1.0" in email.body
-    assert Delivery.objects.get().click == share.clicks.get()
+    assert Delivery.objects.get().click == share.clicks.get(outcome="redirected")
 
 
 def test_a_sent_email_is_never_sent_again_however_long_ago_it_was_claimed():
@@ -524,3 +524,31 @@ def test_a_sent_email_is_never_sent_again_however_long_ago_it_was_claimed():
         assert outbox.deliveries_sweep(older_than=timedelta(0)) == 0
     row.refresh_from_db()
     assert (row.status, row.attempts, len(mail.outbox)) == (DeliveryStatus.SENT, 1, 1)
+
+
+def test_the_first_download_email_leaves_at_the_first_download(
+    client, django_capture_on_commit_callbacks
+):
+    share = ShareFactory(notify_downloads=NotifyDownloads.FIRST)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert download(client, share.path).status_code == 303
+    assert [d.kind for d in Delivery.objects.all()] == [DeliveryKind.FIRST_DOWNLOAD]
+    assert len(mail.outbox) == 1
+
+
+def test_an_inactive_share_is_refused_with_its_status_named():
+    with pytest.raises(ValidationError) as caught:
+        send_link(ShareFactory(revoked_at=timezone.now()))
+    assert (caught.value.code, caught.value.messages) == (
+        "share_inactive",
+        ["This share is revoked: its link would not work."],
+    )
+
+
+def test_an_email_sent_after_a_failed_attempt_no_longer_shows_the_error(flaky):
+    flaky.append(smtplib.SMTPServerDisconnected("Connection unexpectedly closed"))
+    row = link_row()
+    assert outbox.delivery_send(delivery_id=row.pk) is not None
+    assert outbox.delivery_send(delivery_id=row.pk) is None
+    row.refresh_from_db()
+    assert (row.status, row.attempts, row.last_error) == (DeliveryStatus.SENT, 2, "")
