@@ -96,7 +96,11 @@ class CheckReport:
 
 
 def objects_check(
-    *, limit: int | None = None, rate: float | None = None, sleep: Callable = time.sleep
+    *,
+    limit: int | None = None,
+    rate: float | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
 ) -> CheckReport:
     """HEAD the objects of active shares, least recently checked first, rate-limited.
 
@@ -114,9 +118,9 @@ def objects_check(
         .select_related("owner")[:limit]
     )
     report = CheckReport()
-    started, in_a_row = time.monotonic(), 0
+    started, in_a_row = clock(), 0
     for index, share in enumerate(shares):
-        sleep(max(0.0, started + index * interval - time.monotonic()))
+        sleep(max(0.0, started + index * interval - clock()))
         try:
             info = aws.object_head(bucket=share.bucket, key=share.key, background=True)
         except aws.StorageUnavailable as err:

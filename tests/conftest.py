@@ -6,6 +6,7 @@ code they use in production. moto does not check signatures; tests/presign.py do
 """
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -84,6 +85,22 @@ def put_object(s3_client):
         return key
 
     return put
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """One SQLite test database per process, named when its test session starts.
+
+    project/settings.py names the file after the process that read the settings, so
+    processes forked after that (mutmut runs each mutant in such a fork, two at a time)
+    would share one file and see each other's rows.
+    """
+    from django.conf import settings
+
+    for database in settings.DATABASES.values():
+        name = database.get("TEST", {}).get("NAME")
+        if database["ENGINE"] == "django.db.backends.sqlite3" and name:
+            database["TEST"]["NAME"] = str(Path(name).with_name(f"test-db-{os.getpid()}.sqlite3"))
 
 
 @pytest.fixture(autouse=True)

@@ -1,22 +1,45 @@
 """Share codes: long enough to be the only secret, safe in a URL, never repeated."""
 
-import math
+import base64
+import random
 import re
+import secrets
 from collections import Counter
+from datetime import UTC, datetime
 
-from sharelinks.codes import CODE_LENGTH, code_generate, code_is_wellformed
+import time_machine
+
+from sharelinks.codes import code_generate, code_is_wellformed
+
+URL_SAFE = re.compile(r"[A-Za-z0-9_-]{22}")
 
 
-def test_a_code_is_22_url_safe_characters():
+def test_every_code_is_22_url_safe_characters():
+    codes = [code_generate() for _ in range(1000)]
+    assert all(URL_SAFE.fullmatch(code) for code in codes), codes
+
+
+def test_a_code_is_16_random_bytes_from_the_operating_systems_csprng(monkeypatch):
+    drawn = []
+
+    def token_bytes(nbytes=None):
+        drawn.append(secrets.SystemRandom().randbytes(nbytes))
+        return drawn[-1]
+
+    monkeypatch.setattr(secrets, "token_bytes", token_bytes)
     code = code_generate()
-    assert len(code) == CODE_LENGTH == 22
-    assert re.fullmatch(r"[A-Za-z0-9_-]+", code)
+    # All of it from one 128-bit draw, and nothing else: the code decodes to those bytes.
+    assert [len(raw) for raw in drawn] == [16]
+    assert base64.urlsafe_b64decode(code + "==") == drawn[0]
 
 
-def test_a_code_carries_at_least_128_bits():
-    # 21 full base64 characters (6 bits each) plus 2 bits in the last one.
-    assert 21 * 6 + 2 >= 128
-    assert math.log2(64) * (CODE_LENGTH - 1) + 2 >= 128
+def test_codes_depend_neither_on_the_clock_nor_on_pythons_seeded_random():
+    with time_machine.travel(datetime(2026, 1, 1, tzinfo=UTC), tick=False):
+        random.seed(7)
+        first = code_generate()
+        random.seed(7)
+        second = code_generate()
+    assert first != second
 
 
 def test_ten_thousand_codes_never_repeat():

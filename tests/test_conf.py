@@ -113,3 +113,9 @@ def test_every_default_is_within_its_own_range_and_documented():
         assert setting.doc.endswith("."), setting.name
         assert setting.section, setting.name
     assert conf.DEFAULTS["URL_TTL"] == 60
+
+
+@pytest.mark.parametrize("ttl", [1, 604800])
+def test_a_url_ttl_from_one_second_to_seven_days_is_served_as_set(ttl):
+    with override_settings(SHARELINKS_URL_TTL=ttl):
+        assert ttl == app_settings.URL_TTL

@@ -80,14 +80,48 @@ def test_a_missing_object_flags_the_share_tells_the_owner_once_and_clears_when_b
     assert share.missing_since is None
 
 
+class FakeTime:
+    """A monotonic clock that moves only when slept on or told to: no test waits really."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.waits: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.now += seconds
+
+
 def test_the_check_is_rate_limited_and_batched():
     for _ in range(4):
         ShareFactory()
-    waits = []
-    report = maintenance.objects_check(limit=3, rate=2.0, sleep=waits.append)
+    fake = FakeTime()
+    report = maintenance.objects_check(limit=3, rate=2.0, sleep=fake.sleep, clock=fake.clock)
     assert report.checked == 3
-    # three HEADs at 2 per second: at 0, 0.5 and 1 s from the start (no real sleep here)
-    assert waits == pytest.approx([0.0, 0.5, 1.0], abs=0.2)
+    # three HEADs at 2 per second: at 0, 0.5 and 1 s from the start
+    assert fake.waits == [0.0, 0.5, 0.5]
+
+
+def test_the_rate_counts_the_time_a_head_takes_and_never_waits_to_catch_up(monkeypatch):
+    for _ in range(4):
+        ShareFactory()
+    fake = FakeTime()
+    real_head = aws.object_head
+    head_takes = iter([0.25, 0.75, 0.0, 0.0])
+
+    def slow_head(**kwargs):
+        fake.now += next(head_takes)
+        return real_head(**kwargs)
+
+    monkeypatch.setattr(aws, "object_head", slow_head)
+    maintenance.objects_check(limit=4, rate=2.0, sleep=fake.sleep, clock=fake.clock)
+    # HEADs due at 0, 0.5, 1.0 and 1.5 s. The first takes 0.25 s: wait the rest of the
+    # interval. The second ends at 1.25 s: the third is late and goes at once, and the
+    # fourth waits for its own slot, not for a full interval after the late one.
+    assert fake.waits == [0.0, 0.25, 0.0, 0.25]
 
 
 def test_the_check_stops_when_s3_is_unreachable(monkeypatch):

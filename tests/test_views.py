@@ -15,7 +15,8 @@ import time_machine
 from django.db import DatabaseError
 from django.utils import timezone
 
-from sharelinks.models import Click, ClickOutcome, Delivery, DeliveryKind
+from sharelinks import aws, signing
+from sharelinks.models import Click, ClickOutcome, Delivery, DeliveryKind, Share
 from tests.factories import ShareFactory
 from tests.presign import verify_presigned_url
 from tests.recipient import download
@@ -321,3 +322,84 @@ def test_a_recent_check_by_any_process_spares_the_click_its_head(client, s3_clie
     with time_machine.travel(timezone.now() + timedelta(seconds=301)):
         client.cookies.clear()
         assert client.get(share.path).status_code == 410
+
+
+@pytest.mark.parametrize(
+    "refused",
+    [
+        {"expires_at": datetime(2026, 1, 1, tzinfo=UTC)},
+        {"revoked_at": datetime(2026, 1, 1, tzinfo=UTC)},
+        {"max_downloads": 1, "download_count": 1},
+    ],
+    ids=["expired", "withdrawn", "used-up"],
+)
+def test_head_on_a_refused_share_answers_410_and_writes_no_click(client, refused):
+    share = ShareFactory(**refused)
+    response = client.head(share.path)
+    assert response.status_code == 410
+    assert "Location" not in response
+    assert_recipient_headers(response)
+    assert not Click.objects.exists()
+    share.refresh_from_db()
+    assert share.download_count == refused.get("download_count", 0)
+
+
+def test_the_redirect_serves_the_file_under_its_own_type(client):
+    share = ShareFactory(content_type="text/csv", filename="figures.csv")
+    url = verify_presigned_url(download(client, share.path)["Location"], **KEYS)
+    assert url.content_type == "text/csv"
+
+
+def test_head_when_s3_cannot_be_reached_answers_503_like_a_get_would(client, monkeypatch):
+    def unavailable(**kwargs):
+        raise aws.StorageUnavailable("connection refused")
+
+    monkeypatch.setattr(aws, "object_head", unavailable)
+    response = client.head(ShareFactory().path)
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    assert "Location" not in response
+    assert not Click.objects.exists()
+
+
+def test_a_head_that_s3_refuses_leaves_the_decision_to_the_download(client, monkeypatch):
+    # A 403 on HEAD says nothing about the object (no s3:ListBucket): redirect, flag nothing.
+    def refused(*, bucket, key):
+        raise aws.StorageError(f"s3://{bucket}/{key}: access denied")
+
+    monkeypatch.setattr(aws, "object_head", refused)
+    share = ShareFactory()
+    assert download(client, share.path).status_code == 303
+    share.refresh_from_db()
+    assert (share.download_count, share.missing_since) == (1, None)
+
+
+def test_a_found_object_is_trusted_for_verify_object_cache_seconds(client, s3_client, settings):
+    settings.SHARELINKS_VERIFY_OBJECT_CACHE = 10
+    share = ShareFactory()
+    assert download(client, share.path).status_code == 303
+    s3_client.delete_object(Bucket=share.bucket, Key=share.key)
+    with time_machine.travel(timezone.now() + timedelta(seconds=9)):
+        assert download(client, share.path).status_code == 303
+    with time_machine.travel(timezone.now() + timedelta(seconds=11)):
+        assert client.get(share.path).status_code == 410
+
+
+def test_a_share_withdrawn_while_its_click_was_signing_answers_withdrawn(client, monkeypatch):
+    # Staff withdraw the share between this click's lookup and its counting UPDATE.
+    real_download_url = signing.download_url
+
+    def withdrawn_meanwhile(**kwargs):
+        url = real_download_url(**kwargs)
+        Share.objects.update(revoked_at=timezone.now())
+        return url
+
+    monkeypatch.setattr(signing, "download_url", withdrawn_meanwhile)
+    share = ShareFactory()
+    response = download(client, share.path, REMOTE_ADDR="203.0.113.77", HTTP_USER_AGENT="Mail/1.0")
+    assert response.status_code == 410
+    assert "This link was withdrawn" in response.content.decode()
+    share.refresh_from_db()
+    assert share.download_count == 0
+    row = Click.objects.get(outcome=ClickOutcome.REVOKED)
+    assert (row.share, row.client_ip, row.user_agent) == (share, "203.0.113.0", "Mail/1.0")

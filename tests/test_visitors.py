@@ -12,6 +12,7 @@ from sharelinks.visitors import client_network, is_scanner
         ("192.0.2.200:4444", "192.0.2.0"),
         ("[2001:db8:1:2::9]:443", "2001:db8:1::"),
         ("2001:db8:1:2:3::9", "2001:db8:1::"),
+        ("2001:db8:1:ffff::9", "2001:db8:1::"),  # /48: the fourth group never counts
         ("::ffff:192.0.2.200", "192.0.2.0"),
         ("garbage", None),
         (None, None),

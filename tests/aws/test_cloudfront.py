@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
 from sharelinks.aws import cloudfront
+from sharelinks.models import Click, ClickOutcome
 from tests.credentials import cloudfront_key, cloudfront_pem
 from tests.factories import ShareFactory
 from tests.recipient import download
@@ -130,3 +131,27 @@ def test_click_with_an_unusable_key_is_503_and_not_counted(client, cloudfront_se
     assert response["Retry-After"] == "30"
     share.refresh_from_db()
     assert share.download_count == 0
+
+
+@pytest.mark.django_db
+def test_the_cloudfront_url_serves_the_file_under_its_own_type(client, cloudfront_settings, clock):
+    share = ShareFactory(content_type="text/csv", filename="figures.csv")
+    query = verify_cloudfront_url(download(client, share.path)["Location"])
+    assert query["response-content-type"] == "text/csv"
+
+
+@pytest.mark.django_db
+def test_an_unusable_key_is_named_in_the_log_and_the_refused_click_keeps_its_visitor(
+    client, cloudfront_settings, caplog
+):
+    cloudfront_settings.SHARELINKS_CLOUDFRONT_PRIVATE_KEY = "not a key"
+    share = ShareFactory()
+    response = download(client, share.path, REMOTE_ADDR="203.0.113.77", HTTP_USER_AGENT="Mail/1.0")
+    assert response.status_code == 503
+    row = Click.objects.get(share=share, outcome=ClickOutcome.UNAVAILABLE)
+    assert (row.client_ip, row.user_agent) == ("203.0.113.0", "Mail/1.0")
+    (logged,) = (m for m in caplog.messages if m.startswith(f"share {share.pk}: cannot presign"))
+    assert logged.startswith(
+        f"share {share.pk}: cannot presign: CloudFront signing is misconfigured: "
+        "The CloudFront private key is not an unencrypted PEM private key"
+    )

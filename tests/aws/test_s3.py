@@ -4,6 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from botocore.credentials import RefreshableCredentials
+from botocore.exceptions import ClientError
 
 from sharelinks import aws
 from sharelinks.aws import clock as aws_clock
@@ -248,3 +250,89 @@ def test_an_unknown_presigner_is_unavailable_not_a_crash(settings):
     settings.SHARELINKS_PRESIGNER = "v2"
     with pytest.raises(aws.StorageUnavailable, match="SHARELINKS_PRESIGNER='v2'"):
         presign()
+
+
+class RefreshedWhileRead(RefreshableCredentials):
+    """botocore's role credentials, refreshed by another thread between the moment the
+    app reads the set to sign with and the moment it reads their expiry -- `races` times."""
+
+    races = 0
+    reads = 0
+
+    @property
+    def _expiry_time(self):
+        if self._racing:
+            self._racing = False
+            type(self).races -= 1
+            self._set_from_data(role_metadata(f"fresh{self.races}", timedelta(hours=2)))
+            self._publish_refresh()
+            self._staged_expiry_time = None
+        return self.__dict__["_expiry"]
+
+    @_expiry_time.setter
+    def _expiry_time(self, value):
+        self.__dict__["_expiry"] = value
+
+    def get_frozen_credentials(self):
+        frozen = super().get_frozen_credentials()
+        type(self).reads += 1
+        self._racing = self.races > 0
+        return frozen
+
+
+@pytest.fixture
+def racing_credentials():
+    def install(races: int) -> None:
+        RefreshedWhileRead.races, RefreshedWhileRead.reads = races, 0
+        credentials = RefreshedWhileRead.create_from_metadata(
+            role_metadata("old", timedelta(hours=1)), refresh_using=None, method="assume-role"
+        )
+        credentials._racing = False
+        aws.use_credentials(credentials)
+
+    yield install
+    aws.use_credentials(None)
+
+
+def test_a_refresh_between_reading_the_keys_and_their_expiry_never_mixes_the_two(
+    clock, racing_credentials
+):
+    racing_credentials(races=1)
+    status = aws.credential_status()
+    # Read again: the fresh keys with their own expiry, never the old keys with the new one.
+    assert (status.access_key, status.expiry) == ("ASIAFRESH0", NOW + timedelta(hours=2))
+    assert RefreshedWhileRead.reads == 2
+
+
+def test_credentials_refreshed_at_every_read_are_unavailable_after_three_tries(
+    clock, racing_credentials
+):
+    racing_credentials(races=5)
+    with pytest.raises(aws.StorageUnavailable) as raised:
+        aws.credential_status()
+    assert str(raised.value) == "the credentials were refreshed three times while being read"
+    assert RefreshedWhileRead.reads == 3
+
+
+def test_exactly_the_minimum_life_left_still_signs_for_that_long(clock, role_credentials):
+    role_credentials(
+        "old", timedelta(seconds=20), refresh=lambda: role_metadata("brief", timedelta(seconds=35))
+    )
+    assert verify_presigned_url(presign(60), **role_keys("brief")).expires_in == 5
+
+
+def test_sts_refusing_the_refresh_while_signing_is_unavailable_not_an_error(
+    clock, role_credentials
+):
+    def sts_refuses():
+        raise ClientError(
+            {"Error": {"Code": "AccessDenied", "Message": "not authorized"}}, "AssumeRole"
+        )
+
+    role_credentials("old", timedelta(seconds=20), refresh=sts_refuses)
+    with pytest.raises(aws.StorageUnavailable) as raised:
+        presign()
+    assert str(raised.value) == (
+        "signing: the AWS credentials could not be refreshed: An error occurred (AccessDenied) "
+        "when calling the AssumeRole operation: not authorized"
+    )
