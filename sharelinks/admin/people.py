@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from sharelinks import mail, people
-from sharelinks.admin.inlines import RecordFormSet
+from sharelinks.admin.inlines import RecordInline
 from sharelinks.links import share_url
 from sharelinks.models import DeliveryKind, Recipient, RecipientState, Share
 
@@ -31,14 +31,11 @@ ACTIONS = {
 }
 
 
-class PeopleInline(admin.TabularInline):
+class PeopleInline(RecordInline):
     """The share's people with their own link, email, views and downloads, and actions."""
 
     model = Recipient
-    formset = RecordFormSet
     fk_name = "share"
-    extra = 0
-    can_delete = False
     verbose_name_plural = _("people")
     fields = ["name", "address", "state", "link", "email", "view_count", "download_count",
               "first_download_at", "last_download_at", "actions"]  # fmt: skip
@@ -46,20 +43,6 @@ class PeopleInline(admin.TabularInline):
 
     def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).exclude(state=RecipientState.REPLACED)
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
-        return request.user.has_perm("sharelinks.view_share") or request.user.has_perm(
-            "sharelinks.change_share"
-        )
 
     @admin.display(description=_("link"))
     def link(self, person: Recipient) -> str:
