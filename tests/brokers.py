@@ -14,9 +14,9 @@ def _reset_pools() -> None:
     # The app keeps a connection pool and a producer pool built from the broker URL it
     # first saw; forget both so the next publish connects to the URL now configured.
     celery_app._after_fork()
-    from sharelinks.mail import outbox
+    from sharelinks.mail import dispatch
 
-    outbox._broker_down_until = 0.0  # a new broker gets a fresh chance
+    dispatch._broker_down_until = 0.0  # a new broker gets a fresh chance
 
 
 @contextlib.contextmanager

@@ -186,3 +186,12 @@ def pg_proxy(transactional_db, hang_guard):
         finally:
             connection.close()
             params["HOST"], params["PORT"] = saved
+
+
+@pytest.fixture(autouse=True)
+def broker_not_known_down():
+    """Each test starts with no memory of a broker that failed in an earlier test: the
+    publish backs off process-wide for a while after a failure (sharelinks.mail.dispatch)."""
+    from sharelinks.mail import dispatch
+
+    dispatch._broker_down_until = 0.0
