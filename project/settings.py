@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import dj_database_url
 
-from project import environment
+from project import environment, logconfig
 from sharelinks import conf
 
 BASE_DIR = environment.BASE_DIR
@@ -301,26 +301,4 @@ CSRF_COOKIE_SECURE = ENV["CSRF_COOKIE_SECURE"]
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    # A share code is a bearer secret: every path under /s/ is redacted before any record
-    # (runserver's access log, Django's "Gone: /s/..." warnings) reaches a handler.
-    "filters": {"redact_share_codes": {"()": "sharelinks.logfilters.RedactShareCodes"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "formatter": "plain",
-            "level": ENV["LOG_LEVEL"],
-            "filters": ["redact_share_codes"],
-        }
-    },
-    "root": {"handlers": ["console"], "level": ENV["LOG_LEVEL"]},
-    "loggers": {
-        # Django's own handler on "django" (DEBUG only) would print unredacted paths.
-        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
-        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
-        "botocore": {"level": "WARNING"},
-    },
-}
+LOGGING = logconfig.logging_config(ENV["LOG_LEVEL"])
