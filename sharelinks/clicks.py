@@ -7,14 +7,14 @@ and never signs: only the landing page's button (or a direct link) spends a down
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from sharelinks import aws, mail, people, shares, signing
+from sharelinks import aws, mail, people, presence, signing
 from sharelinks.conf import app_settings
 from sharelinks.links import Link, LinkStatus, link_status
 from sharelinks.models import (
@@ -62,35 +62,6 @@ def click_record(
     )
 
 
-def _object_present(share: Share, now: datetime | None = None) -> bool:
-    """Whether the share's object is still in S3, asked at most every VERIFY_OBJECT_CACHE s.
-
-    A redirect to a deleted object would show the recipient S3's XML NoSuchKey page; a HEAD
-    first turns that into the "no longer available" page (and flags the share for its
-    owner), and a file put back works again at once. What a HEAD found is kept on the share's row
-    (object_checked_at, missing_since), so every process and host trusts a recent answer --
-    a click's or the broken-share check's -- and in the steady state no click waits for S3.
-    Raises aws.StorageUnavailable (a 503, uncounted).
-    """
-    if not app_settings.VERIFY_OBJECT_ON_CLICK:
-        return share.missing_since is None  # as the last broken-share check found it
-    checked = share.object_checked_at
-    fresh = timedelta(seconds=app_settings.VERIFY_OBJECT_CACHE)
-    # A missing object is asked about on every click: put back, it works again at once.
-    if share.missing_since is None and checked and (now or timezone.now()) - checked < fresh:
-        return True
-    try:
-        info = aws.object_head(bucket=share.bucket, key=share.key)
-    except aws.StorageUnavailable:
-        raise
-    except aws.StorageError as err:
-        # Refused (403) or odd answers say nothing about the object: S3 decides on the GET.
-        logger.warning("share %s: cannot check its object: %s", share.pk, err)
-        return True
-    shares.share_presence_record(share=share, found=info is not None)
-    return info is not None
-
-
 def click_look(*, link: Link, now: datetime | None = None) -> ClickResult:
     """What a page view (GET, HEAD) shows, without counting, signing or writing.
 
@@ -101,7 +72,7 @@ def click_look(*, link: Link, now: datetime | None = None) -> ClickResult:
     if status != LinkStatus.ACTIVE:
         return ClickResult(**result)
     try:
-        present = _object_present(link.share)
+        present = presence.object_present(link.share)
     except aws.StorageUnavailable:
         return ClickResult(**result, unavailable=True)
     return ClickResult(**result, missing=not present)
@@ -112,7 +83,7 @@ def _signed(link: Link, visitor: Visitor, status: LinkStatus) -> ClickResult | s
     unreachable storage makes (recorded, uncounted)."""
     share, result = link.share, {"status": status, "share": link.share, "person": link.person}
     try:
-        if not _object_present(share):
+        if not presence.object_present(share):
             click_record(link=link, outcome=ClickOutcome.MISSING, visitor=visitor)
             return ClickResult(**result, missing=True)
         return signing.download_url(

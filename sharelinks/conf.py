@@ -55,9 +55,10 @@ SETTINGS = table(
             "(expired, revoked or used up); files shared by key are never deleted."),
     Setting("VERIFY_OBJECT_ON_CLICK", Bool(), True,
             "HEAD the object before redirecting: a deleted file gets a page, not S3's XML."),
-    Setting("VERIFY_OBJECT_CACHE", Int(0, DAY, "seconds"), 300,
-            "How long a HEAD's answer, kept on the share's row, is trusted by every process: "
-            "most clicks make no S3 request."),
+    Setting("VERIFY_OBJECT_CACHE", Int(0, DAY, "seconds"), 900,
+            "How long the presence survey's listing of a bucket (every 5 minutes), or a "
+            "HEAD's answer kept on the share's row, is trusted by every process: in the "
+            "steady state no click makes an S3 request."),
     Setting("USER_AGENT_MAX_LENGTH", Int(0, 256, "characters"), 256,
             "Longest user agent kept on a click row (the column holds 256); the rest is cut."),
     "Uploads from the browser",

@@ -8,13 +8,13 @@ without beat; each is safe to run twice or concurrently.
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
 from django.db.models import F
 from django.utils import timezone
 
-from sharelinks import aws, mail, shares, throttle
+from sharelinks import aws, mail, presence, shares, throttle
 from sharelinks.conf import app_settings
 from sharelinks.models import Click, Delivery, DeliveryKind, Share
 
@@ -84,12 +84,14 @@ def clicks_purge(
 
 @dataclass
 class CheckReport:
-    """What one broken-share check run found."""
+    """What one broken-share check run found: the survey's listing, then the HEADs."""
 
     checked: int = 0
     missing: int = 0
     restored: int = 0
     errors: int = 0
+    listed: list[str] = field(default_factory=list)  # buckets the survey listed
+    unlisted: list[str] = field(default_factory=list)  # listing refused: HEADed instead
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -102,7 +104,9 @@ def objects_check(
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
 ) -> CheckReport:
-    """HEAD the objects of active shares, least recently checked first, rate-limited.
+    """Survey the buckets by listing them (sharelinks.presence); HEAD the objects of
+    active shares in buckets the survey could not list, least recently checked first,
+    rate-limited.
 
     A missing object flags the share (clicks then get "no longer available") and tells the
     owner once; an object that is back clears the flag. A share whose HEAD fails is still
@@ -110,14 +114,22 @@ def objects_check(
     S3 cannot be reached at all, or refuses CHECK_ERRORS_IN_A_ROW HEADs in a row, the run
     stops: that is an outage or a missing permission, not a thousand broken shares.
     """
+    survey = presence.presence_survey()
+    report = CheckReport(
+        checked=survey.shares,
+        missing=survey.missing,
+        restored=survey.restored,
+        listed=survey.listed,
+        unlisted=survey.unlisted,
+    )
     limit = limit or app_settings.OBJECT_CHECK_BATCH
     interval = 1 / (rate or app_settings.OBJECT_CHECK_RATE)
     shares = (
         Share.objects.active()
+        .exclude(bucket__in=survey.listed)
         .order_by(F("object_checked_at").asc(nulls_first=True), "pk")
         .select_related("owner")[:limit]
     )
-    report = CheckReport()
     started, in_a_row = clock(), 0
     for index, share in enumerate(shares):
         sleep(max(0.0, started + index * interval - clock()))

@@ -120,6 +120,7 @@ def share_create(
         expires_at=expires_at,
         max_downloads=max_downloads,
         uploaded=uploaded,
+        object_checked_at=timezone.now(),  # the HEAD above: no click need ask again soon
         time_zone=timezone.get_current_timezone_name(),
         **{name: value for name, value in terms.items() if value is not None},
     )

@@ -25,6 +25,23 @@ def on_commit(django_capture_on_commit_callbacks):
     return run
 
 
+@pytest.fixture
+def listing_refused(monkeypatch):
+    """A role without s3:ListBucket: the survey cannot list, so the check HEADs each share.
+
+    The emulator grants every request, so the refusal is made at the one seam to AWS, in
+    the words the real 403 gets there.
+    """
+
+    def refuse(*, bucket, prefix=""):
+        raise aws.StorageError(
+            f"s3://{bucket}: listing refused (the credentials lack s3:ListBucket)"
+        )
+        yield  # a generator, like the real one
+
+    monkeypatch.setattr(aws, "object_keys", refuse)
+
+
 def test_the_owner_is_reminded_once_a_day_before_expiry(on_commit):
     now = timezone.now()
     soon = ShareFactory(created_at=now - timedelta(days=6), expires_at=now + timedelta(hours=20))
@@ -95,6 +112,7 @@ class FakeTime:
         self.now += seconds
 
 
+@pytest.mark.usefixtures("listing_refused")
 def test_the_check_is_rate_limited_and_batched():
     for _ in range(4):
         ShareFactory()
@@ -105,6 +123,7 @@ def test_the_check_is_rate_limited_and_batched():
     assert fake.waits == [0.0, 0.5, 0.5]
 
 
+@pytest.mark.usefixtures("listing_refused")
 def test_the_rate_counts_the_time_a_head_takes_and_never_waits_to_catch_up(monkeypatch):
     for _ in range(4):
         ShareFactory()
@@ -124,6 +143,7 @@ def test_the_rate_counts_the_time_a_head_takes_and_never_waits_to_catch_up(monke
     assert fake.waits == [0.0, 0.25, 0.0, 0.25]
 
 
+@pytest.mark.usefixtures("listing_refused")
 def test_the_check_stops_when_s3_is_unreachable(monkeypatch):
     ShareFactory()
 
@@ -147,6 +167,7 @@ def refused(monkeypatch, prefix: str) -> None:
     monkeypatch.setattr(aws, "object_head", head)
 
 
+@pytest.mark.usefixtures("listing_refused")
 def test_shares_whose_head_fails_go_to_the_back_of_the_line(monkeypatch):
     denied = [ShareFactory(key=f"denied/{n}.pdf") for n in range(3)]
     healthy = ShareFactory(key="ok/file.pdf")
@@ -159,6 +180,7 @@ def test_shares_whose_head_fails_go_to_the_back_of_the_line(monkeypatch):
     assert healthy.object_checked_at > timezone.now() - timedelta(minutes=1)
 
 
+@pytest.mark.usefixtures("listing_refused")
 def test_the_check_stops_after_ten_storage_errors_in_a_row(monkeypatch):
     for n in range(12):
         ShareFactory(key=f"denied/{n}.pdf")

@@ -16,6 +16,7 @@ from sharelinks.aws.client import (
     get_session,
     use_credentials,
 )
+from sharelinks.aws.listing import object_keys
 from sharelinks.aws.s3 import (
     ObjectInfo,
     bucket_create,
@@ -61,6 +62,7 @@ __all__ = [
     "multipart_pending",
     "object_delete",
     "object_head",
+    "object_keys",
     "object_upload",
     "part_url",
     "parts_list",

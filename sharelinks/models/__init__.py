@@ -1,4 +1,5 @@
-"""The records: shares, their click log, the email outbox, and database-kept throttles."""
+"""The records: shares, their people and click log, the email outbox, database-kept
+throttles, and what the presence survey saw of each bucket."""
 
 from sharelinks.models.clicks import Click, ClickOutcome
 from sharelinks.models.deliveries import (
@@ -10,11 +11,14 @@ from sharelinks.models.deliveries import (
 )
 from sharelinks.models.recipients import Recipient, RecipientState
 from sharelinks.models.shares import NotifyDownloads, Share, ShareQuerySet, ShareStatus
+from sharelinks.models.surveys import SURVEYED_AT, BucketSurvey, survey_time
 from sharelinks.models.throttles import ThrottleCounter
 
 __all__ = [
     "ONCE_PER_SHARE",
     "ON_ITS_WAY",
+    "SURVEYED_AT",
+    "BucketSurvey",
     "Click",
     "ClickOutcome",
     "Delivery",
@@ -27,4 +31,5 @@ __all__ = [
     "ShareQuerySet",
     "ShareStatus",
     "ThrottleCounter",
+    "survey_time",
 ]
