@@ -9,7 +9,7 @@ import logging
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,13 +22,18 @@ logger = logging.getLogger(__name__)
 ERASED = "erased@invalid"
 
 
-def person_add(*, share: Share, address: str, name: str = "") -> tuple[Recipient, bool]:
-    """The share's record for this address (any case), made if new; (record, created)."""
-    existing = (
+def _live(share: Share, address: str) -> Recipient | None:
+    """The share's record for this address whatever its case (replaced ones are history)."""
+    return (
         share.recipients.exclude(state=RecipientState.REPLACED)
         .filter(address__iexact=address)
         .first()
     )
+
+
+def person_add(*, share: Share, address: str, name: str = "") -> tuple[Recipient, bool]:
+    """The share's record for this address (any case), made if new; (record, created)."""
+    existing = _live(share, address)
     if existing is not None:
         if name and not existing.name:
             existing.name = name
@@ -39,14 +44,45 @@ def person_add(*, share: Share, address: str, name: str = "") -> tuple[Recipient
     return person, True
 
 
-def person_sendable(person: Recipient) -> None:
-    """Refuse to send a link to someone whose access was taken away."""
+def person_add_new(*, share: Share, address: str, name: str = "") -> Recipient:
+    """A person staff add by hand, with their own link and no email: refused when the
+    address is already on the share, so staff learn it instead of seeing nothing happen.
+
+    A withdrawn person is told apart: their old link still says "withdrawn", and only
+    reinstating them gives them access again.
+    """
+    existing = _live(share, address)
+    if existing is not None:
+        _refuse_inactive(existing, _("%(person)s's access is %(state)s: reinstate them first."))
+        raise ValidationError(
+            _("%(person)s is already on this share."),
+            code="person_exists",
+            params={"person": existing.label},
+        )
+    try:
+        with transaction.atomic():
+            return person_add(share=share, address=address, name=name)[0]
+    except IntegrityError:  # added by someone else since the lookup (the unique constraint)
+        raise ValidationError(
+            _("%(person)s is already on this share."), code="person_exists",
+            params={"person": address},
+        ) from None  # fmt: skip
+
+
+def _refuse_inactive(person: Recipient, message: str) -> None:
     if person.state in (RecipientState.WITHDRAWN, RecipientState.SUSPENDED):
         raise ValidationError(
-            _("%(person)s's access is %(state)s: reinstate them first, then send the link."),
+            message,
             code="person_not_active",
             params={"person": person.label, "state": person.get_state_display().lower()},
         )
+
+
+def person_sendable(person: Recipient) -> None:
+    """Refuse to send a link to someone whose access was taken away."""
+    _refuse_inactive(
+        person, _("%(person)s's access is %(state)s: reinstate them first, then send the link.")
+    )
 
 
 def _set_state(person: Recipient, state: RecipientState, **fields) -> None:
