@@ -173,7 +173,12 @@ def people_not_downloaded(share: Share):
     return share.recipients.filter(state=RecipientState.ACTIVE, download_count=0)
 
 
+def people_live(share: Share):
+    """The share's people as staff list them: neither replaced (history) nor erased."""
+    return share.recipients.exclude(Q(state=RecipientState.REPLACED) | Q(address=ERASED))
+
+
 def people_summary(share: Share) -> dict[str, int]:
     """How many live people the share has, and how many of them downloaded."""
-    live = share.recipients.exclude(Q(state=RecipientState.REPLACED) | Q(address=ERASED))
+    live = people_live(share)
     return {"people": live.count(), "downloaded": live.filter(download_count__gt=0).count()}
