@@ -10,16 +10,20 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import CharField, Q, QuerySet, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sharelinks.conf import app_settings
-from sharelinks.models import Recipient, RecipientState, Share
+from sharelinks.models import Delivery, DeliveryKind, Recipient, RecipientState, Share
 
 logger = logging.getLogger(__name__)
 
-ERASED = "erased@invalid"
+# An erased person's address: erased-<id>@invalid. The .invalid domain (RFC 2606) is never a
+# real one and Django's validator refuses it, so no address anyone types looks like it; the
+# id keeps each unique, so a share's erased people never collide on its one-per-address rule.
+ERASED_DOMAIN = "@invalid"
 
 
 def _live(share: Share, address: str) -> Recipient | None:
@@ -132,9 +136,25 @@ def person_replace(*, person: Recipient) -> Recipient:
     return new
 
 
+def _erased_address(prefix: str) -> Concat:
+    return Concat(Value(prefix), Cast("pk", CharField()), Value(ERASED_DOMAIN))
+
+
+def people_erase(recipients: QuerySet) -> int:
+    """Anonymise these people's name, address and networks, and the emails sent to them;
+    the counts stay (the share's sum needs them). Returns how many records."""
+    to_them = Delivery.objects.filter(
+        person__in=recipients, kind__in=[DeliveryKind.LINK, DeliveryKind.REMINDER]
+    )  # not the owner's emails about them, which go to the owner's own address
+    to_them.update(recipient=_erased_address("erased-email-"), recipient_name="")
+    return recipients.update(name="", address=_erased_address("erased-"), networks={})
+
+
 def person_erase(*, person: Recipient) -> None:
-    """Anonymise name, address and networks; the counts stay (the share's sum needs them)."""
-    Recipient.objects.filter(pk=person.pk).update(name="", address=ERASED, networks={})
+    """Anonymise one person, and the records of the links they had before (a replaced
+    record would otherwise keep the name and address)."""
+    earlier = Q(state=RecipientState.REPLACED, address__iexact=person.address)
+    people_erase(Recipient.objects.filter(Q(pk=person.pk) | earlier, share_id=person.share_id))
     person.refresh_from_db()
 
 
@@ -175,7 +195,8 @@ def people_not_downloaded(share: Share):
 
 def people_live(share: Share):
     """The share's people as staff list them: neither replaced (history) nor erased."""
-    return share.recipients.exclude(Q(state=RecipientState.REPLACED) | Q(address=ERASED))
+    erased = Q(address__endswith=ERASED_DOMAIN)
+    return share.recipients.exclude(Q(state=RecipientState.REPLACED) | erased)
 
 
 def people_summary(share: Share) -> dict[str, int]:
