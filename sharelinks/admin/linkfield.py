@@ -25,7 +25,11 @@ def short_link_field(request: HttpRequest) -> Callable[[Share], str]:
 
         @admin.display(description=_("short link"))
         def short_link(share: Share) -> str:
-            return link_copy(links.share_url(share, request), share.code)
+            field = link_copy(links.share_url(share, request), share.code)
+            if share.general_link:
+                return field
+            off = _("Off: each person downloads through their own link.")
+            return format_html('{} <span class="sharelink-off">{}</span>', field, off)
 
         request._sharelinks_short_link = short_link
     return request._sharelinks_short_link
