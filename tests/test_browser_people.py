@@ -8,12 +8,14 @@ view, and Enter in "add a person" adds the person instead of saving the share.
 
 import pytest
 from django.core import mail as outbox
+from django.test import Client
 
 from sharelinks import mail
 from sharelinks.models import Recipient, RecipientState, Share
 from tests.admin.test_shares import staff_member
-from tests.browser import DESKTOP, chromium, screenshot
+from tests.browser import DESKTOP, PHONE, SCREENSHOTS, chromium, screenshot
 from tests.factories import CONTENT, ShareFactory
+from tests.recipient import download
 from tests.test_browser_admin import signed_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -107,3 +109,53 @@ def test_enter_in_add_a_person_adds_them_and_saves_nothing_else(live_server):
     share.refresh_from_db()
     assert share.note != "changed but not saved"
     assert outbox.outbox == []
+
+
+def sent_to_three_after_two_downloads(owner) -> Share:
+    share = ShareFactory(owner=owner, filename="見積書 2026年12月.pdf", general_link=False,
+                         time_zone="Asia/Tokyo")  # fmt: skip
+    mail.share_send_link(
+        share=share,
+        recipients="Sato Ken <sato@example.jp>, Ito Yui <ito@example.jp>, "
+        "Suzuki Hana <suzuki@example.jp>",
+    )
+    for name in ("Sato Ken", "Ito Yui"):
+        assert download(Client(), Recipient.objects.get(name=name).path).status_code == 303
+    return share
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_the_share_page_of_three_people_after_two_downloads(live_server, language):
+    """The picture for the issue's closing note: who downloaded, by name, at both widths;
+    and the owner's email that named the first of them."""
+    alice = staff_member("alice")
+    share = sent_to_three_after_two_downloads(alice)
+    summary = {"en": "2 of 3 have downloaded.", "ja": "3 人中 2 人がダウンロードしました。"}
+    with chromium() as browser:
+        for width, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+            staff = signed_in_page(browser, live_server.url, viewport=viewport, language=language)
+            staff.goto(f"{live_server.url}/admin/sharelinks/share/{share.pk}/change/")
+            assert summary[language] in staff.locator(".field-activity").inner_text()
+            for name in ("Sato Ken", "Ito Yui", "Suzuki Hana"):
+                assert people_row(staff, name).count() == 1
+            assert staff.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+            screenshot(staff, f"people-share-page-{width}-{language}")
+            # The part the note is about, close up: the summary and the people.
+            staff.locator(".field-activity").screenshot(
+                path=SCREENSHOTS / f"people-summary-{width}-{language}.png"
+            )
+            staff.locator("#recipients-group").screenshot(
+                path=SCREENSHOTS / f"people-list-{width}-{language}.png"
+            )
+            staff.context.close()
+    emails = [message for message in outbox.outbox if message.to == [alice.email]]
+    assert [message.subject for message in emails] == [
+        "Sato Ken downloaded 見積書 2026年12月.pdf",
+        "Ito Yui downloaded 見積書 2026年12月.pdf",
+    ]
+    if language == "en":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        first = emails[0]
+        (SCREENSHOTS / "owner-email-person.txt").write_text(
+            f"To: {', '.join(first.to)}\nSubject: {first.subject}\n\n{first.body}", encoding="utf-8"
+        )
