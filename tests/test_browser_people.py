@@ -159,3 +159,19 @@ def test_the_share_page_of_three_people_after_two_downloads(live_server, languag
         (SCREENSHOTS / "owner-email-person.txt").write_text(
             f"To: {', '.join(first.to)}\nSubject: {first.subject}\n\n{first.body}", encoding="utf-8"
         )
+
+
+def test_enter_in_a_share_field_saves_the_share_and_reminds_nobody(live_server):
+    alice = staff_member("alice")
+    share, _, _ = sent_to_two(alice)
+    sent = len(outbox.outbox)
+    with chromium() as browser:
+        staff = signed_in_page(browser, live_server.url, viewport=DESKTOP, language="en")
+        staff.goto(f"{live_server.url}/admin/sharelinks/share/{share.pk}/change/")
+        staff.fill("#id_filename", "quote-final.pdf")
+        staff.press("#id_filename", "Enter")
+        staff.wait_for_url(f"{live_server.url}/admin/sharelinks/share/")
+        staff.context.close()
+    share.refresh_from_db()
+    assert share.filename == "quote-final.pdf"
+    assert len(outbox.outbox) == sent  # no reminder went out
