@@ -173,7 +173,9 @@ SETTINGS = table(
     Setting("EXPIRY_REMINDER", Duration(), timedelta(days=1),
             "How long before expiry the owner is reminded, once per share."),
     Setting("CLICK_RETENTION_DAYS", Int(1, 36500, "days"), 90,
-            "Click rows older than this are deleted."),
+            "Click rows older than this are deleted; so are the names, addresses and "
+            "networks of a share's people once its last click row is gone and it ended "
+            "this long ago."),
     Setting("CLICK_PURGE_BATCH", Int(1), 5000,
             "Click rows deleted per statement."),
     Setting("OBJECT_CHECK_BATCH", Int(1), 500,
