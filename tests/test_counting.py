@@ -10,6 +10,7 @@ from sharelinks.links import link_find
 from sharelinks.models import Click, ClickOutcome, Share
 from sharelinks.visitors import Visitor
 from tests.factories import ShareFactory
+from tests.recipient import page_token
 from tests.test_people import two_people
 
 pytestmark = pytest.mark.django_db
@@ -72,3 +73,23 @@ def test_the_general_link_of_a_limited_share_waits_for_the_disk():
         pytest.skip("runs in the PostgreSQL pass (DATABASE_URL=$TEST_DATABASE_URL)")
     assert commit_mode_after_counting(link_find(ShareFactory(max_downloads=3).code)) == "on"
     assert commit_mode_after_counting(link_find(ShareFactory().code)) == "off"
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("personal", [False, True], ids=["general link", "personal link"])
+def test_a_press_of_download_is_one_statement_on_postgresql(client, personal):
+    if connection.vendor != "postgresql":
+        pytest.skip("runs in the PostgreSQL pass (DATABASE_URL=$TEST_DATABASE_URL)")
+    from django.test.utils import CaptureQueriesContext
+
+    share, sato, _ = two_people(notify_downloads="never")
+    share.general_link = True
+    share.save()
+    path = sato.path if personal else share.path
+    token = page_token(client.get(path))
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(path, {"token": token})
+    assert response.status_code == 303
+    # The test's own transaction wraps the click's in a savepoint; in a request it is BEGIN.
+    statements = [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"]]
+    assert len(statements) == 1, [statement[:80] for statement in statements]
