@@ -7,7 +7,9 @@ Migrates, makes the owner, adds shares until there are --to of them (share_plan:
 10th sent to two people, its general link off; of the others up to --fresh never
 downloaded, the rest downloaded once before), runs the presence survey once as the
 periodic job would, then writes one file per endpoint of benchmarks.endpoints with a line
-per link of its pool. Prints a JSON summary, timings included.
+per link of its pool. Prints a JSON summary, timings included. With --survey-only it only
+runs the survey again (the bench does so when the last one is older than the job's
+interval, as production would, so clicks never outlive it).
 
 Rows go in with COPY on PostgreSQL and one executemany on SQLite: 200,000 shares and their
 people take seconds, not minutes. Counts stay consistent as the app keeps them: a share's
@@ -35,16 +37,27 @@ PERSON_FIELDS = ("share", "code", "name", "address", "download_count", "created_
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--to", type=int, required=True, help="shares in the table afterwards")
+    parser.add_argument("--to", type=int, default=0, help="shares in the table afterwards")
     parser.add_argument("--fresh", type=int, default=0, help="of the new ones, never downloaded")
-    parser.add_argument("--requests", type=Path, required=True, help="directory for wrk's files")
+    parser.add_argument("--requests", type=Path, help="directory for the request files")
+    parser.add_argument(
+        "--survey-only", action="store_true", help="only the presence survey, as its job reruns it"
+    )
     args = parser.parse_args()
+    if not args.survey_only and (args.to <= 0 or args.requests is None):
+        parser.error("--to and --requests are needed, unless --survey-only")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benchmarks.settings")
     import django
     from django.core.management import call_command
 
     django.setup()
     started = time.monotonic()
+    if args.survey_only:
+        surveyed = survey()
+        json.dump(
+            {"survey": surveyed, "survey_s": round(time.monotonic() - started, 1)}, sys.stdout
+        )
+        return
     call_command("migrate", verbosity=0)
     migrated = time.monotonic()
     added, people = shares_add(total=args.to, fresh=args.fresh)
