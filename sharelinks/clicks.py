@@ -10,11 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import F
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from sharelinks import aws, mail, people, presence, signing
+from sharelinks import aws, counting, mail, people, presence, signing
 from sharelinks.conf import app_settings
 from sharelinks.links import Link, LinkStatus, link_status
 from sharelinks.models import (
@@ -22,7 +20,6 @@ from sharelinks.models import (
     ClickOutcome,
     DeliveryKind,
     Recipient,
-    RecipientState,
     Share,
 )
 from sharelinks.visitors import Visitor
@@ -51,14 +48,8 @@ def click_record(
     *, link: Link, outcome: ClickOutcome, visitor: Visitor, at: datetime | None = None
 ) -> Click:
     """One row of the click log."""
-    return Click.objects.create(
-        share=link.share,
-        recipient=link.person,
-        at=at or timezone.now(),
-        outcome=outcome,
-        client_ip=visitor.network,
-        user_agent=visitor.user_agent,
-        scanner=visitor.scanner,
+    return counting.click_write(
+        link=link, visitor=visitor, now=at or timezone.now(), outcome=outcome
     )
 
 
@@ -104,40 +95,6 @@ def _refused(link: Link, status: LinkStatus, visitor: Visitor) -> ClickResult:
     return ClickResult(status=status, share=link.share, person=link.person)
 
 
-def _count_person(person: Recipient, share: Share, now: datetime) -> bool:
-    """The person's own conditional UPDATE (their row is locked first: person, then share)."""
-    taken = Recipient.objects.filter(pk=person.pk, state=RecipientState.ACTIVE)
-    if share.downloads_per_recipient is not None:  # read at click time
-        taken = taken.filter(download_count__lt=share.downloads_per_recipient)
-    return bool(
-        taken.update(
-            download_count=F("download_count") + 1,
-            last_download_at=now,
-            first_download_at=Coalesce(F("first_download_at"), now),
-        )
-    )
-
-
-def _count(link: Link, now: datetime) -> bool:
-    """Count one download for the link: the person (if any), then the share, or neither.
-
-    Each is one conditional UPDATE whose WHERE clause repeats the test, so concurrent
-    clicks can never pass a limit: the database serialises them and each sees the count
-    the one before left. A refusal by the share undoes the person's count.
-    """
-    person, share = link.person, link.share
-    if person is not None and not _count_person(person, share, now):
-        return False
-    counted = (
-        Share.objects.filter(pk=share.pk)
-        .active(now)
-        .update(download_count=F("download_count") + 1, last_download_at=now)
-    )
-    if not counted:
-        transaction.set_rollback(True)
-    return bool(counted)
-
-
 def click_download(*, link: Link, visitor: Visitor) -> ClickResult:
     """Count one download and presign a fresh URL, or say why not (recorded, uncounted).
 
@@ -153,28 +110,32 @@ def click_download(*, link: Link, visitor: Visitor) -> ClickResult:
         return url
     person, share = link.person, link.share
     with transaction.atomic():
-        counted = _count(link, now)
-        if counted:
-            row = click_record(link=link, outcome=ClickOutcome.REDIRECTED, visitor=visitor, at=now)
-            first = (person.download_count if person else share.download_count) == 0
+        counted = counting.download_count(link=link, visitor=visitor, now=now)
+        if counted is not None:
+            first = (counted.person_count if person else counted.share_count) == 1
             # Only rows and an on-commit publish: the owner's email never slows the click.
-            mail.download_notify(share=share, click=row, first=first, person=person)
+            mail.download_notify(share=share, click=counted.click, first=first, person=person)
             if (
                 person is not None
                 and not visitor.scanner
-                and people.person_download_record(person=person, network=visitor.network, now=now)
+                and _forwarded(person, counted, now, visitor)
             ):
                 mail.owner_notify(share=share, kind=DeliveryKind.FORWARDED, person=person)
-    if counted:
-        share.download_count += 1
+    if counted is not None:
+        share.download_count = counted.share_count
         share.last_download_at = now
-        return ClickResult(status=status, share=share, person=person, url=url, click=row)
+        return ClickResult(status=status, share=share, person=person, url=url, click=counted.click)
     # Another click took the last download (or staff acted) between lookup and UPDATE.
     share.refresh_from_db()
     if person is not None:
         person.refresh_from_db()
     status = link_status(link, now)
     return _refused(link, LinkStatus.EXHAUSTED if status == LinkStatus.ACTIVE else status, visitor)
+
+
+def _forwarded(person: Recipient, counted: counting.Counted, now: datetime, visitor) -> bool:
+    """Whether this download flagged the person's link as used from many networks."""
+    return people.person_networks_seen(person=person, networks=counted.networks, now=now)
 
 
 def resumable(link: Link, now: datetime | None = None) -> bool:
@@ -204,6 +165,4 @@ def click_resume(*, link: Link, visitor: Visitor) -> ClickResult:
 
 def page_viewed(*, link: Link, visitor: Visitor, outcome: ClickOutcome) -> None:
     """Record a GET of the page (or its refusal); a person's own page counts their views."""
-    click_record(link=link, outcome=outcome, visitor=visitor)
-    if link.person is not None and outcome == ClickOutcome.VIEWED and not visitor.scanner:
-        Recipient.objects.filter(pk=link.person.pk).update(view_count=F("view_count") + 1)
+    counting.view_record(link=link, visitor=visitor, now=timezone.now(), outcome=outcome)

@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from sharelinks.codes import LINK_PREFIX, code_is_personal, code_is_wellformed
 from sharelinks.conf import app_settings
 from sharelinks.models import SURVEYED_AT, Recipient, RecipientState, Share, survey_time
+from sharelinks.prepared import PreparedLookup
 
 
 def share_url_base() -> str:
@@ -107,27 +108,36 @@ def link_status(link: Link, now: datetime) -> LinkStatus:
     return status
 
 
+_PERSON_BY_CODE = PreparedLookup(
+    lambda code: (
+        Recipient.objects.select_related("share__owner")
+        .annotate(**{SURVEYED_AT: survey_time("share__bucket")})
+        .filter(code=code)
+        .order_by()
+    )
+)
+_SHARE_BY_CODE = PreparedLookup(
+    lambda code: (
+        Share.objects.select_related("owner")
+        .annotate(**{SURVEYED_AT: survey_time()})
+        .filter(code=code)
+        .order_by()
+    )
+)
+
+
 def link_find(code: str) -> Link | None:
     """The link with this code (its share and owner, whom every page names), or None.
 
-    One indexed lookup: the code's length says whether it is a person's or a share's. The
-    same query brings when the share's bucket was last surveyed (sharelinks.presence).
+    One indexed lookup, compiled once per process (sharelinks.prepared): the code's length
+    says whether it is a person's or a share's. The same query brings when the share's
+    bucket was last surveyed (sharelinks.presence).
     """
     if code_is_personal(code):
-        person = (
-            Recipient.objects.select_related("share__owner")
-            .annotate(**{SURVEYED_AT: survey_time("share__bucket")})
-            .filter(code=code)
-            .first()
-        )
+        person = _PERSON_BY_CODE.first(code)
         if person is None:
             return None
         setattr(person.share, SURVEYED_AT, getattr(person, SURVEYED_AT))
         return Link(person.share, person)
-    share = (
-        Share.objects.select_related("owner")
-        .annotate(**{SURVEYED_AT: survey_time()})
-        .filter(code=code)
-        .first()
-    )
+    share = _SHARE_BY_CODE.first(code)
     return Link(share) if share else None

@@ -5,6 +5,7 @@ Lock order everywhere: the person's row, then the share's -- clicks and staff ac
 alike -- so two of them can never wait on each other (no deadlock turned into a 503).
 """
 
+import json
 import logging
 from datetime import datetime, timedelta
 
@@ -107,29 +108,27 @@ def _recent(networks: dict, now: datetime) -> int:
     return sum(1 for seen in networks.values() if datetime.fromisoformat(seen) >= since)
 
 
-def person_download_record(*, person: Recipient, network: str | None, now: datetime) -> bool:
-    """Remember the network of a counted download; flag (and maybe suspend) a link used from
-    at least FORWARD_NETWORKS networks within FORWARD_WINDOW, once per episode. True when
-    this download flagged it (the caller tells the owner, in the same transaction). Call
-    inside the click's transaction, after the person's row was updated (and so locked)."""
-    if not network:
+def person_networks_seen(*, person: Recipient, networks: dict | str, now: datetime) -> bool:
+    """Flag (and maybe suspend) a link used from at least FORWARD_NETWORKS networks within
+    FORWARD_WINDOW, once per episode. `networks` is what the person's row holds after this
+    download recorded its network (in the click's transaction, the row locked:
+    sharelinks.counting). True when this download flagged it (the caller tells the owner,
+    in the same transaction)."""
+    person.networks = json.loads(networks) if isinstance(networks, str) else networks
+    if (
+        person.forwarded_at is not None
+        or _recent(person.networks, now) < app_settings.FORWARD_NETWORKS
+    ):
         return False
-    networks = {**person.networks, network: now.isoformat()}
-    fields = {"networks": networks}
-    flagged = (
-        person.forwarded_at is None and _recent(networks, now) >= app_settings.FORWARD_NETWORKS
-    )
-    if flagged:
-        fields["forwarded_at"] = now
-        if app_settings.FORWARD_SUSPEND:
-            fields.update(state=RecipientState.SUSPENDED, state_changed_at=now)
+    fields = {"forwarded_at": now}
+    if app_settings.FORWARD_SUSPEND:
+        fields.update(state=RecipientState.SUSPENDED, state_changed_at=now)
     Recipient.objects.filter(pk=person.pk).update(**fields)
     for name, value in fields.items():
         setattr(person, name, value)
-    if flagged:
-        logger.warning("share %s: recipient %s's link used from many networks", person.share_id,
-                       person.pk)  # fmt: skip
-    return flagged
+    logger.warning("share %s: recipient %s's link used from many networks", person.share_id,
+                   person.pk)  # fmt: skip
+    return True
 
 
 def people_not_downloaded(share: Share):

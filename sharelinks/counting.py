@@ -1,0 +1,233 @@
+"""Counting a download and logging a page view: one statement each on PostgreSQL.
+
+A counted download must change the person's count (if a personal link), the share's count
+and write the click row together, or none of them. On PostgreSQL that is one statement --
+a CTE of the person's conditional UPDATE, the share's conditional UPDATE and the click
+row's INSERT -- so a click costs one round trip and one commit, not one per row. Each
+UPDATE's WHERE clause repeats the limit, so concurrent clicks never pass one: the database
+serialises them on the row lock and each sees the count the one before left. The share's
+UPDATE is conditional on the person's, which the planner must therefore run first: the
+lock order is person, then share, as everywhere else (sharelinks.people, the admin).
+
+Clicks of a share without any download limit commit asynchronously
+(`synchronous_commit = off`, for that transaction only): a crash may forget the last
+fraction of a second of such downloads, and with them their click rows -- never a limit
+passed, since a limited share or person always waits for its commit.
+
+SQLite (the embedded default) runs the same rules through the ORM, row by row.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import connection, transaction
+from django.db.models import F
+from django.db.models.functions import Coalesce
+
+from sharelinks.links import Link
+from sharelinks.models import Click, ClickOutcome, Recipient, RecipientState, Share
+from sharelinks.visitors import Visitor
+
+
+@dataclass(frozen=True)
+class Counted:
+    """A counted download: its click row, and the counts it left."""
+
+    click: Click
+    share_count: int
+    person_count: int | None  # None: the general link
+    networks: dict | str | None  # the person's networks as stored now (None: general link)
+
+
+_TABLES = {
+    "share": Share._meta.db_table,
+    "person": Recipient._meta.db_table,
+    "click": Click._meta.db_table,
+}
+
+
+# Share.objects.active() in SQL: not revoked, not expired, under its limit.
+_DOWNLOAD_SQL = """
+WITH person AS (
+    UPDATE {person}
+    SET download_count = download_count + 1,
+        last_download_at = %(now)s,
+        first_download_at = COALESCE(first_download_at, %(now)s),
+        networks = CASE WHEN %(network)s::text IS NULL THEN networks
+                   ELSE networks || jsonb_build_object(%(network)s::text, %(seen)s::text) END
+    WHERE id = %(person)s AND state = %(active)s
+      AND (%(per_person)s::integer IS NULL OR download_count < %(per_person)s::integer)
+    RETURNING download_count, networks
+), share AS (
+    UPDATE {share}
+    SET download_count = download_count + 1, last_download_at = %(now)s
+    WHERE id = %(share)s AND revoked_at IS NULL AND expires_at > %(now)s
+      AND (max_downloads IS NULL OR download_count < max_downloads)
+      AND (%(person)s::bigint IS NULL OR EXISTS (SELECT 1 FROM person))
+    RETURNING download_count
+), click AS (
+    INSERT INTO {click} (share_id, recipient_id, at, outcome, client_ip, user_agent, scanner)
+    SELECT %(share)s, %(person)s, %(now)s, %(outcome)s, %(ip)s, %(agent)s, %(scanner)s
+    FROM share
+    RETURNING id
+)
+SELECT (SELECT download_count FROM share), (SELECT download_count FROM person),
+       (SELECT networks FROM person), (SELECT id FROM click){async_commit}
+"""
+# Evaluated in the statement's own transaction: the commit that ends it does not wait.
+_COUNT = {
+    limited: _DOWNLOAD_SQL.format(
+        **_TABLES, async_commit="" if limited else ", set_config('synchronous_commit', 'off', true)"
+    )
+    for limited in (True, False)
+}
+
+_VIEW_SQL = """
+WITH commit_mode AS (SELECT set_config('synchronous_commit', 'off', true)),
+seen AS (
+    UPDATE {person} SET view_count = view_count + 1
+    WHERE id = %(person)s AND %(counts_view)s
+)
+INSERT INTO {click} (share_id, recipient_id, at, outcome, client_ip, user_agent, scanner)
+SELECT %(share)s, %(person)s, %(now)s, %(outcome)s, %(ip)s, %(agent)s, %(scanner)s
+FROM commit_mode
+""".format(**_TABLES)  # noqa: S608 (table names from the models; values are parameters)
+
+
+def _unlimited(link: Link) -> bool:
+    share = link.share
+    return share.max_downloads is None and (
+        link.person is None or share.downloads_per_recipient is None
+    )
+
+
+def _row(link: Link, visitor: Visitor, now: datetime, outcome: str) -> dict:
+    return {
+        "share": link.share.pk,
+        "person": link.person.pk if link.person else None,
+        "now": now,
+        "outcome": outcome,
+        "ip": visitor.network,
+        "agent": visitor.user_agent,
+        "scanner": visitor.scanner,
+    }
+
+
+def _click(link: Link, visitor: Visitor, now: datetime, pk: int) -> Click:
+    """The row the statement wrote, as an instance (no query to read it back)."""
+    click = Click(
+        pk=pk,
+        share=link.share,
+        recipient=link.person,
+        at=now,
+        outcome=ClickOutcome.REDIRECTED,
+        client_ip=visitor.network,
+        user_agent=visitor.user_agent,
+        scanner=visitor.scanner,
+    )
+    click._state.adding = False
+    return click
+
+
+def download_count(*, link: Link, visitor: Visitor, now: datetime) -> Counted | None:
+    """Count one download of the link and write its click row, or change nothing (None).
+
+    Call inside transaction.atomic(): on a refusal by the share after the person counted,
+    the transaction is marked for rollback, which undoes the person's count.
+    """
+    if connection.vendor != "postgresql":
+        return _download_count_orm(link, visitor, now)
+    person = link.person
+    sql = _COUNT[not _unlimited(link)]
+    params = _row(link, visitor, now, ClickOutcome.REDIRECTED)
+    params.update(
+        active=RecipientState.ACTIVE,
+        per_person=link.share.downloads_per_recipient,
+        network=None if visitor.scanner else visitor.network,
+        seen=now.isoformat(),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        share_count, person_count, networks, click_id = cursor.fetchone()[:4]
+    if share_count is None:
+        if person_count is not None:
+            transaction.set_rollback(True)  # the share refused: undo the person's count
+        return None
+    if person is not None:
+        person.download_count, person.last_download_at = person_count, now
+        person.first_download_at = person.first_download_at or now
+    return Counted(_click(link, visitor, now, click_id), share_count, person_count, networks)
+
+
+def _download_count_orm(link: Link, visitor: Visitor, now: datetime) -> Counted | None:
+    """The same rules as separate conditional UPDATEs (person, then share) and an INSERT.
+
+    The counts returned are the lookup's plus one: "first download" decisions rest on the
+    outbox's unique constraint, not on these, so two racing first clicks still mail once.
+    """
+    person, share = link.person, link.share
+    if person is not None:
+        taken = Recipient.objects.filter(pk=person.pk, state=RecipientState.ACTIVE)
+        if share.downloads_per_recipient is not None:  # read at click time
+            taken = taken.filter(download_count__lt=share.downloads_per_recipient)
+        counted = taken.update(
+            download_count=F("download_count") + 1,
+            last_download_at=now,
+            first_download_at=Coalesce(F("first_download_at"), now),
+        )
+        if not counted:
+            return None
+        networks = None
+        if visitor.network and not visitor.scanner:  # the row is locked now: read, then add
+            taken = Recipient.objects.filter(pk=person.pk)
+            networks = {
+                **taken.values_list("networks", flat=True).get(),
+                visitor.network: now.isoformat(),
+            }
+            taken.update(networks=networks)
+        person.download_count += 1
+        person.last_download_at, person.first_download_at = now, person.first_download_at or now
+    counted = (
+        Share.objects.filter(pk=share.pk)
+        .active(now)
+        .update(download_count=F("download_count") + 1, last_download_at=now)
+    )
+    if not counted:
+        transaction.set_rollback(True)
+        return None
+    row = click_write(link=link, visitor=visitor, now=now, outcome=ClickOutcome.REDIRECTED)
+    if person is None:
+        return Counted(row, share.download_count + 1, None, None)
+    networks = networks or person.networks
+    return Counted(row, share.download_count + 1, person.download_count, networks)
+
+
+def click_write(*, link: Link, visitor: Visitor, now: datetime, outcome: str) -> Click:
+    """One row of the click log, through the ORM."""
+    return Click.objects.create(
+        share=link.share,
+        recipient=link.person,
+        at=now,
+        outcome=outcome,
+        client_ip=visitor.network,
+        user_agent=visitor.user_agent,
+        scanner=visitor.scanner,
+    )
+
+
+def view_record(*, link: Link, visitor: Visitor, now: datetime, outcome: str) -> None:
+    """Log a GET of the page (or its refusal); a person's own page counts their views.
+
+    On PostgreSQL one statement, committed without waiting for the disk: a page view
+    decides no limit, so losing the last fraction of a second of them to a crash is fine.
+    """
+    counts_view = link.person is not None and outcome == ClickOutcome.VIEWED and not visitor.scanner
+    if connection.vendor != "postgresql":
+        click_write(link=link, visitor=visitor, now=now, outcome=outcome)
+        if counts_view:
+            Recipient.objects.filter(pk=link.person.pk).update(view_count=F("view_count") + 1)
+        return
+    params = _row(link, visitor, now, outcome)
+    params["counts_view"] = counts_view
+    with connection.cursor() as cursor:
+        cursor.execute(_VIEW_SQL, params)

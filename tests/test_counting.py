@@ -1,0 +1,74 @@
+"""The counting statement: person, share and click row together or not at all; the commit
+waits for the disk only where a limit depends on it."""
+
+import pytest
+from django.db import connection, transaction
+from django.utils import timezone
+
+from sharelinks import counting
+from sharelinks.links import link_find
+from sharelinks.models import Click, ClickOutcome, Share
+from sharelinks.visitors import Visitor
+from tests.factories import ShareFactory
+from tests.test_people import two_people
+
+pytestmark = pytest.mark.django_db
+
+BROWSER = Visitor(network="198.51.100.0", user_agent="Mozilla/5.0", scanner=False)
+
+
+def commit_mode_after_counting(link) -> str:
+    """What PostgreSQL will do at this transaction's commit, asked inside it."""
+    with transaction.atomic():
+        counted = counting.download_count(link=link, visitor=BROWSER, now=timezone.now())
+        assert counted is not None
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('synchronous_commit')")
+            return cursor.fetchone()[0]
+
+
+def test_a_share_that_refuses_after_the_person_counted_undoes_the_persons_count():
+    share, sato, _ = two_people(max_downloads=1)
+    link = link_find(sato.code)  # looked up while one download was left...
+    Share.objects.filter(pk=share.pk).update(download_count=1)  # ...then another took it
+    with transaction.atomic():
+        assert counting.download_count(link=link, visitor=BROWSER, now=timezone.now()) is None
+    sato.refresh_from_db()
+    assert sato.download_count == 0
+    assert not Click.objects.filter(outcome=ClickOutcome.REDIRECTED).exists()
+
+
+def test_a_counted_download_returns_the_row_it_wrote_and_the_counts_it_left():
+    share, sato, _ = two_people()
+    with transaction.atomic():
+        counted = counting.download_count(
+            link=link_find(sato.code), visitor=BROWSER, now=timezone.now()
+        )
+    row = Click.objects.get(pk=counted.click.pk)
+    assert (row.share_id, row.recipient_id, row.outcome) == (share.pk, sato.pk, "redirected")
+    assert (row.client_ip, row.user_agent, row.scanner) == ("198.51.100.0", "Mozilla/5.0", False)
+    assert (counted.share_count, counted.person_count) == (1, 1)
+    sato.refresh_from_db()
+    assert "198.51.100.0" in sato.networks
+    assert sato.first_download_at == sato.last_download_at == row.at
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    ("terms", "mode"),
+    [({}, "off"), ({"max_downloads": 5}, "on"), ({"downloads_per_recipient": 2}, "on")],
+    ids=["no limit", "share-wide limit", "per-person limit"],
+)
+def test_only_clicks_of_unlimited_shares_commit_without_waiting_for_the_disk(terms, mode):
+    if connection.vendor != "postgresql":
+        pytest.skip("runs in the PostgreSQL pass (DATABASE_URL=$TEST_DATABASE_URL)")
+    _, sato, _ = two_people(**terms)
+    assert commit_mode_after_counting(link_find(sato.code)) == mode
+
+
+@pytest.mark.postgres
+def test_the_general_link_of_a_limited_share_waits_for_the_disk():
+    if connection.vendor != "postgresql":
+        pytest.skip("runs in the PostgreSQL pass (DATABASE_URL=$TEST_DATABASE_URL)")
+    assert commit_mode_after_counting(link_find(ShareFactory(max_downloads=3).code)) == "on"
+    assert commit_mode_after_counting(link_find(ShareFactory().code)) == "off"
