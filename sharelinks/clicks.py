@@ -12,13 +12,12 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from sharelinks import aws, counting, mail, people, presence, signing
+from sharelinks import aws, counting, express, presence, signing
 from sharelinks.conf import app_settings
 from sharelinks.links import Link, LinkStatus, link_status
 from sharelinks.models import (
     Click,
     ClickOutcome,
-    DeliveryKind,
     Recipient,
     Share,
 )
@@ -112,15 +111,10 @@ def click_download(*, link: Link, visitor: Visitor) -> ClickResult:
     with transaction.atomic():
         counted = counting.download_count(link=link, visitor=visitor, now=now)
         if counted is not None:
-            first = (counted.person_count if person else counted.share_count) == 1
-            # Only rows and an on-commit publish: the owner's email never slows the click.
-            mail.download_notify(share=share, click=counted.click, first=first, person=person)
-            if (
-                person is not None
-                and not visitor.scanner
-                and _forwarded(person, counted, now, visitor)
-            ):
-                mail.owner_notify(share=share, kind=DeliveryKind.FORWARDED, person=person)
+            counting.download_followup(
+                link=link, click=counted.click, networks=counted.networks, visitor=visitor,
+                first=(counted.person_count if person else counted.share_count) == 1, now=now,
+            )  # fmt: skip
     if counted is not None:
         share.download_count = counted.share_count
         share.last_download_at = now
@@ -133,9 +127,15 @@ def click_download(*, link: Link, visitor: Visitor) -> ClickResult:
     return _refused(link, LinkStatus.EXHAUSTED if status == LinkStatus.ACTIVE else status, visitor)
 
 
-def _forwarded(person: Recipient, counted: counting.Counted, now: datetime, visitor) -> bool:
-    """Whether this download flagged the person's link as used from many networks."""
-    return people.person_networks_seen(person=person, networks=counted.networks, now=now)
+def click_express(*, code: str, visitor: Visitor) -> ClickResult | None:
+    """The ordinary press of Download counted in one statement (sharelinks.express), or
+    None: the careful path (link_find, then click_download) decides."""
+    done = express.express_download(code=code, visitor=visitor, now=timezone.now())
+    if done is None:
+        return None
+    share, person = done.link.share, done.link.person
+    status = LinkStatus.ACTIVE
+    return ClickResult(status=status, share=share, person=person, url=done.url, click=done.click)
 
 
 def resumable(link: Link, now: datetime | None = None) -> bool:

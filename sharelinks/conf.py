@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings as django_settings
 from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
 
 from sharelinks.settingtypes import (
     Bool,
@@ -172,7 +173,9 @@ SETTINGS = table(
     Setting("EXPIRY_REMINDER", Duration(), timedelta(days=1),
             "How long before expiry the owner is reminded, once per share."),
     Setting("CLICK_RETENTION_DAYS", Int(1, 36500, "days"), 90,
-            "Click rows older than this are deleted."),
+            "Click rows older than this are deleted; so are the names, addresses and "
+            "networks of a share's people once its last click row is gone and it ended "
+            "this long ago."),
     Setting("CLICK_PURGE_BATCH", Int(1), 5000,
             "Click rows deleted per statement."),
     Setting("OBJECT_CHECK_BATCH", Int(1), 500,
@@ -196,20 +199,44 @@ def problem(name: str) -> str:
 
 
 class AppSettings:
-    """Attribute access to SHARELINKS_* settings, read on each access so tests can override.
+    """Attribute access to SHARELINKS_* settings, checked once and kept until a setting
+    changes (override_settings in tests sends setting_changed): a click reads a dozen of
+    them, and checking each on every read was measurable on the hot path.
 
     A value outside its kind's range raises ImproperlyConfigured naming the setting: the
     environment is checked at start-up, but settings files and override_settings are not.
     """
 
+    def __init__(self) -> None:
+        self._checked: dict[str, Any] = {}
+
     def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        try:
+            return self._checked[name]
+        except KeyError:
+            pass
         if name not in BY_NAME:
             raise AttributeError(f"SHARELINKS_{name} is not a sharelinks setting")
         value = configured(name)
         message = BY_NAME[name].problem(value, f"SHARELINKS_{name}")
         if message:
             raise ImproperlyConfigured(message)
+        self._checked[name] = value
         return value
+
+    def forget(self) -> None:
+        """Read every setting afresh on its next use."""
+        self._checked.clear()
 
 
 app_settings = AppSettings()
+
+
+def _forget_on_change(*, setting: str, **kwargs) -> None:
+    if setting.startswith("SHARELINKS_"):
+        app_settings.forget()
+
+
+setting_changed.connect(_forget_on_change, dispatch_uid="sharelinks.conf.forget")

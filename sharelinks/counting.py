@@ -24,8 +24,9 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.db.models.functions import Coalesce
 
+from sharelinks import mail, people
 from sharelinks.links import Link
-from sharelinks.models import Click, ClickOutcome, Recipient, RecipientState, Share
+from sharelinks.models import Click, ClickOutcome, DeliveryKind, Recipient, RecipientState, Share
 from sharelinks.visitors import Visitor
 
 
@@ -113,7 +114,7 @@ def _row(link: Link, visitor: Visitor, now: datetime, outcome: str) -> dict:
     }
 
 
-def _click(link: Link, visitor: Visitor, now: datetime, pk: int) -> Click:
+def click_instance(link: Link, visitor: Visitor, now: datetime, pk: int) -> Click:
     """The row the statement wrote, as an instance (no query to read it back)."""
     click = Click(
         pk=pk,
@@ -156,7 +157,9 @@ def download_count(*, link: Link, visitor: Visitor, now: datetime) -> Counted | 
     if person is not None:
         person.download_count, person.last_download_at = person_count, now
         person.first_download_at = person.first_download_at or now
-    return Counted(_click(link, visitor, now, click_id), share_count, person_count, networks)
+    return Counted(
+        click_instance(link, visitor, now, click_id), share_count, person_count, networks
+    )
 
 
 def _download_count_orm(link: Link, visitor: Visitor, now: datetime) -> Counted | None:
@@ -200,6 +203,21 @@ def _download_count_orm(link: Link, visitor: Visitor, now: datetime) -> Counted 
         return Counted(row, share.download_count + 1, None, None)
     networks = networks or person.networks
     return Counted(row, share.download_count + 1, person.download_count, networks)
+
+
+def download_followup(
+    *, link: Link, click: Click, first: bool, networks, visitor: Visitor, now: datetime
+) -> None:
+    """What a counted download sets off, in its transaction: the owner's email row (on the
+    link's first download, or every one, as the share says) and, for a personal link used
+    from many networks, the owner's warning. Only rows and on-commit publishes: the click
+    never waits for mail."""
+    share, person = link.share, link.person
+    mail.download_notify(share=share, click=click, first=first, person=person)
+    if person is None or visitor.scanner:  # a scanner's fetch is no network of the person's
+        return
+    if people.person_networks_seen(person=person, networks=networks, now=now):
+        mail.owner_notify(share=share, kind=DeliveryKind.FORWARDED, person=person)
 
 
 def click_write(*, link: Link, visitor: Visitor, now: datetime, outcome: str) -> Click:

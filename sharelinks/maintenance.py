@@ -1,5 +1,6 @@
-"""Periodic upkeep: expiry reminders, click-log retention, the broken-share check, and
-spent throttle counters (uploads past their retention: sharelinks.retention).
+"""Periodic upkeep: expiry reminders, click-log retention (and with it the people's
+records), the broken-share check, and spent throttle counters (uploads past their
+retention: sharelinks.retention).
 
 Each runs from celery beat (sharelinks.tasks) or from `manage.py maintenance` for operators
 without beat; each is safe to run twice or concurrently.
@@ -11,12 +12,13 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
-from sharelinks import aws, mail, presence, shares, throttle
+from sharelinks import aws, mail, people, presence, shares, throttle
 from sharelinks.conf import app_settings
-from sharelinks.models import Click, Delivery, DeliveryKind, Share
+from sharelinks.models import Click, Delivery, DeliveryKind, Recipient, Share
+from sharelinks.retention import share_ended_sql
 
 logger = logging.getLogger(__name__)
 
@@ -55,12 +57,13 @@ def clicks_purge(
     budget: float | None = None,
     clock: Callable[[], float] = time.monotonic,
 ) -> int:
-    """Delete click rows older than CLICK_RETENTION_DAYS, in batches; return how many.
+    """Delete click rows older than CLICK_RETENTION_DAYS, in batches, then erase the people
+    of shares whose click data is all gone (people_forget); return how many clicks.
 
-    Batches keep each DELETE (and its lock, its WAL) small, so clicks arriving meanwhile
-    are never held up behind one huge statement. After `budget` seconds the run stops
-    between batches and the next run goes on: a task must end before its broker gives up
-    on it, and a first purge of years of clicks may take longer than that.
+        Batches keep each DELETE (and its lock, its WAL) small, so clicks arriving meanwhile
+        are never held up behind one huge statement. After `budget` seconds the run stops
+        between batches and the next run goes on: a task must end before its broker gives up
+        on it, and a first purge of years of clicks may take longer than that.
     """
     cutoff = (now or timezone.now()) - timedelta(days=app_settings.CLICK_RETENTION_DAYS)
     deleted, started = 0, clock()
@@ -79,7 +82,32 @@ def clicks_purge(
         deleted += len(batch)
     if deleted:
         logger.info("deleted %d clicks older than %s", deleted, cutoff)
+    people_forget(cutoff=cutoff)
     return deleted
+
+
+def people_forget(*, cutoff: datetime) -> int:
+    """Erase the people (name, address, networks; counts kept) of every share that ended
+    before the cutoff and has no click row left; return how many records.
+
+    A person's record is kept as long as the share's click data and no longer: it holds
+    what the click rows held (who downloaded, from which networks) and more (a name, an
+    address). A share that ended before the cutoff can log no new download, and once its
+    last click row is purged nothing about its people is left to show the owner. A run cut
+    short by its budget leaves rows behind, and so the people: the next run goes on.
+    """
+    spent = (
+        Share.objects.annotate(ended=share_ended_sql())
+        .filter(ended__lt=cutoff)
+        .exclude(Exists(Click.objects.filter(share=OuterRef("pk"))))
+    )
+    due = Recipient.objects.filter(share__in=spent).exclude(
+        name="", address__endswith=people.ERASED_DOMAIN, networks={}
+    )
+    erased = people.people_erase(due)
+    if erased:
+        logger.info("erased %d people of shares whose clicks are all purged", erased)
+    return erased
 
 
 @dataclass

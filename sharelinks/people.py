@@ -10,26 +10,35 @@ import logging
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Q
+from django.db import IntegrityError, transaction
+from django.db.models import CharField, Q, QuerySet, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sharelinks.conf import app_settings
-from sharelinks.models import Recipient, RecipientState, Share
+from sharelinks.models import Delivery, DeliveryKind, Recipient, RecipientState, Share
 
 logger = logging.getLogger(__name__)
 
-ERASED = "erased@invalid"
+# An erased person's address: erased-<id>@invalid. The .invalid domain (RFC 2606) is never a
+# real one and Django's validator refuses it, so no address anyone types looks like it; the
+# id keeps each unique, so a share's erased people never collide on its one-per-address rule.
+ERASED_DOMAIN = "@invalid"
 
 
-def person_add(*, share: Share, address: str, name: str = "") -> tuple[Recipient, bool]:
-    """The share's record for this address (any case), made if new; (record, created)."""
-    existing = (
+def _live(share: Share, address: str) -> Recipient | None:
+    """The share's record for this address whatever its case (replaced ones are history)."""
+    return (
         share.recipients.exclude(state=RecipientState.REPLACED)
         .filter(address__iexact=address)
         .first()
     )
+
+
+def person_add(*, share: Share, address: str, name: str = "") -> tuple[Recipient, bool]:
+    """The share's record for this address (any case), made if new; (record, created)."""
+    existing = _live(share, address)
     if existing is not None:
         if name and not existing.name:
             existing.name = name
@@ -40,14 +49,45 @@ def person_add(*, share: Share, address: str, name: str = "") -> tuple[Recipient
     return person, True
 
 
-def person_sendable(person: Recipient) -> None:
-    """Refuse to send a link to someone whose access was taken away."""
+def person_add_new(*, share: Share, address: str, name: str = "") -> Recipient:
+    """A person staff add by hand, with their own link and no email: refused when the
+    address is already on the share, so staff learn it instead of seeing nothing happen.
+
+    A withdrawn person is told apart: their old link still says "withdrawn", and only
+    reinstating them gives them access again.
+    """
+    existing = _live(share, address)
+    if existing is not None:
+        _refuse_inactive(existing, _("%(person)s's access is %(state)s: reinstate them first."))
+        raise ValidationError(
+            _("%(person)s is already on this share."),
+            code="person_exists",
+            params={"person": existing.label},
+        )
+    try:
+        with transaction.atomic():
+            return person_add(share=share, address=address, name=name)[0]
+    except IntegrityError:  # added by someone else since the lookup (the unique constraint)
+        raise ValidationError(
+            _("%(person)s is already on this share."), code="person_exists",
+            params={"person": address},
+        ) from None  # fmt: skip
+
+
+def _refuse_inactive(person: Recipient, message: str) -> None:
     if person.state in (RecipientState.WITHDRAWN, RecipientState.SUSPENDED):
         raise ValidationError(
-            _("%(person)s's access is %(state)s: reinstate them first, then send the link."),
+            message,
             code="person_not_active",
             params={"person": person.label, "state": person.get_state_display().lower()},
         )
+
+
+def person_sendable(person: Recipient) -> None:
+    """Refuse to send a link to someone whose access was taken away."""
+    _refuse_inactive(
+        person, _("%(person)s's access is %(state)s: reinstate them first, then send the link.")
+    )
 
 
 def _set_state(person: Recipient, state: RecipientState, **fields) -> None:
@@ -97,9 +137,25 @@ def person_replace(*, person: Recipient) -> Recipient:
     return new
 
 
+def _erased_address(prefix: str) -> Concat:
+    return Concat(Value(prefix), Cast("pk", CharField()), Value(ERASED_DOMAIN))
+
+
+def people_erase(recipients: QuerySet) -> int:
+    """Anonymise these people's name, address and networks, and the emails sent to them;
+    the counts stay (the share's sum needs them). Returns how many records."""
+    to_them = Delivery.objects.filter(
+        person__in=recipients, kind__in=[DeliveryKind.LINK, DeliveryKind.REMINDER]
+    )  # not the owner's emails about them, which go to the owner's own address
+    to_them.update(recipient=_erased_address("erased-email-"), recipient_name="")
+    return recipients.update(name="", address=_erased_address("erased-"), networks={})
+
+
 def person_erase(*, person: Recipient) -> None:
-    """Anonymise name, address and networks; the counts stay (the share's sum needs them)."""
-    Recipient.objects.filter(pk=person.pk).update(name="", address=ERASED, networks={})
+    """Anonymise one person, and the records of the links they had before (a replaced
+    record would otherwise keep the name and address)."""
+    earlier = Q(state=RecipientState.REPLACED, address__iexact=person.address)
+    people_erase(Recipient.objects.filter(Q(pk=person.pk) | earlier, share_id=person.share_id))
     person.refresh_from_db()
 
 
@@ -136,7 +192,13 @@ def people_not_downloaded(share: Share):
     return share.recipients.filter(state=RecipientState.ACTIVE, download_count=0)
 
 
+def people_live(share: Share):
+    """The share's people as staff list them: neither replaced (history) nor erased."""
+    erased = Q(address__endswith=ERASED_DOMAIN)
+    return share.recipients.exclude(Q(state=RecipientState.REPLACED) | erased)
+
+
 def people_summary(share: Share) -> dict[str, int]:
     """How many live people the share has, and how many of them downloaded."""
-    live = share.recipients.exclude(Q(state=RecipientState.REPLACED) | Q(address=ERASED))
+    live = people_live(share)
     return {"people": live.count(), "downloaded": live.filter(download_count__gt=0).count()}

@@ -55,8 +55,9 @@ def file_fate(share: Share, *, now: datetime | None = None) -> FileFate:
     return FileFate("due", max(ends) + retention)
 
 
-def _ended() -> Case:
-    """A share's end in SQL, as Share.ended_at says it (for shares that are not active)."""
+def share_ended_sql() -> Case:
+    """A share's end in SQL, as Share.ended_at says it; an active share's is its expiry,
+    still ahead, so "ended before" a past moment never picks an active share."""
     expired_or_revoked = Case(
         When(Q(revoked_at__lt=F("expires_at")), then=F("revoked_at")), default=F("expires_at")
     )
@@ -78,7 +79,7 @@ def _due_objects(now: datetime, limit: int) -> list[tuple[str, str]]:
         Share.objects.filter(uploaded=True, file_deleted_at__isnull=True)
         .exclude(Exists(by_key))
         .values("bucket", "key")
-        .annotate(last_end=Max(_ended()))
+        .annotate(last_end=Max(share_ended_sql()))
         .filter(last_end__lte=now - app_settings.UPLOAD_RETENTION)
         .order_by("last_end")
     )

@@ -82,7 +82,7 @@ def _look(request: HttpRequest, link: Link, visitor: Visitor, receipt: int | Non
 def _post(request: HttpRequest, link: Link, visitor: Visitor, receipt: int | None):
     """The Download button: a valid token, the password if any, then count (or resume)."""
     share = link.share
-    if not tokens.form_token_valid(link.code, request.POST.get("token", "")):
+    if not _token_valid(request, link.code):
         return _stale(request, link, visitor, receipt)
     if receipt is not None and clicks.resumable(link):
         return _answer(request, clicks.click_resume(link=link, visitor=visitor))
@@ -95,6 +95,11 @@ def _post(request: HttpRequest, link: Link, visitor: Visitor, receipt: int | Non
         if not verdict.ok:
             return pages.landing(request, link, status=403, wrong_password=True)
     return _answer(request, clicks.click_download(link=link, visitor=visitor))
+
+
+def _token_valid(request: HttpRequest, code: str) -> bool:
+    """Whether the POST brings the token the landing page signed for this link."""
+    return tokens.form_token_valid(code, request.POST.get("token", ""))
 
 
 def _stale(request: HttpRequest, link: Link, visitor: Visitor, receipt: int | None):
@@ -129,10 +134,14 @@ def share_link(request: HttpRequest, code: str) -> HttpResponse:
         # Every wait below has a bound of its own (docs/timeouts.md) except a peer that
         # accepts and never answers: the deadline ends that one with the same 503.
         with deadline(app_settings.CLICK_DEADLINE):
+            receipt = tokens.receipt_click_id(code, request.COOKIES.get(tokens.RECEIPT_COOKIE))
+            if request.method == "POST" and receipt is None and _token_valid(request, code):
+                result = clicks.click_express(code=code, visitor=visitor)
+                if result is not None:  # else the careful path below finds out why not
+                    return _answer(request, result)
             link = link_find(code)
             if link is None:
                 return _unknown(request, visitor)
-            receipt = tokens.receipt_click_id(code, request.COOKIES.get(tokens.RECEIPT_COOKIE))
             if request.method == "POST":
                 return _post(request, link, visitor, receipt)
             if _direct(request, link):

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from sharelinks.models import Share
+from sharelinks.models import Recipient, Share
 from tests.admin.test_shares import staff_member
 from tests.browser import DESKTOP, PHONE, chromium, screenshot
 from tests.conftest import BASE_URL
@@ -151,3 +151,45 @@ def test_after_saving_staff_see_the_link_copy_it_and_its_qr_code(
         copied = page.evaluate("navigator.clipboard.readText()")
         page.context.close()
     assert copied == link == f"{BASE_URL}/s/{Share.objects.get().code}"
+
+
+@pytest.mark.parametrize(
+    ("language", "viewport"),
+    [("en", DESKTOP), ("ja", PHONE), ("en", PHONE), ("ja", DESKTOP)],
+    ids=["en-desktop", "ja-phone", "en-phone", "ja-desktop"],
+)
+def test_after_sending_to_people_staff_see_each_persons_link_copy_and_qr(
+    live_server, put_object, language, viewport
+):
+    staff_member("alice")
+    put_object("quotes/2026-12.pdf", b"%PDF-1.4 quote")
+    name = f"{'desktop' if viewport is DESKTOP else 'phone'}-{language}"
+    with chromium() as browser:
+        page = signed_in_page(browser, live_server.url, viewport=viewport, language=language)
+        page.goto(f"{live_server.url}{CHANGELIST}add/")
+        page.fill("#id_key", "quotes/2026-12.pdf")
+        page.fill("#id_recipients", "Sato Ken <sato@example.co.jp>, ito.yui@example.co.jp")
+        page.click("input[name=_save]")
+        page.wait_for_url("**/send/")
+        cards = page.locator(".sharelink-handover-person")
+        assert cards.count() == 2
+        assert page.locator(".sharelink-handover:not(.sharelink-handover-person)").count() == 0
+        for index, (heading, address) in enumerate(
+            [("Sato Ken", "sato@example.co.jp"), ("ito.yui@example.co.jp", "ito.yui@example.co.jp")]
+        ):
+            card = f".sharelink-handover-person >> nth={index}"
+            assert page.locator(f"{card} >> h3").inner_text() == heading
+            # The bare address, under the name; a person without a name is headed by it.
+            assert page.locator(f"{card}").inner_text().count(address) == 1
+            for part in ("h3", ".sharelink-url", ".sharelink-copy", "svg.sharelink-qr"):
+                assert inside(page, f"{card} >> {part}", viewport["width"]), (index, part)
+            assert page.locator(f"{card} >> svg.sharelink-qr").bounding_box()["width"] >= 160
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+        screenshot(page, f"admin-link-page-people-{name}")
+        second = page.locator(".sharelink-handover-person >> nth=1 >> .sharelink-copy")
+        link = second.get_attribute("data-copy")
+        second.click()
+        copied = page.evaluate("navigator.clipboard.readText()")
+        page.context.close()
+    ito = Recipient.objects.get(address="ito.yui@example.co.jp")
+    assert copied == link == f"{BASE_URL}/s/{ito.code}"

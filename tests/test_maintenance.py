@@ -7,8 +7,8 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
-from sharelinks import aws, maintenance
-from sharelinks.models import Click, ClickOutcome, Delivery, DeliveryKind, Share
+from sharelinks import aws, maintenance, people
+from sharelinks.models import Click, ClickOutcome, Delivery, DeliveryKind, Recipient, Share
 from tests.factories import ShareFactory
 
 pytestmark = pytest.mark.django_db
@@ -242,3 +242,50 @@ def test_registering_the_jobs_tells_a_running_beat_to_reload():
     from django_celery_beat.models import PeriodicTasks
 
     assert PeriodicTasks.last_change() is not None
+
+
+def test_the_people_of_a_share_go_with_its_last_click_rows(settings):
+    """A person's name, address and networks are kept as long as the share's click data:
+    the nightly purge that deletes its last click rows erases them; the counts stay."""
+    now = timezone.now()
+    long_ago = now - timedelta(days=120)
+    ended = ShareFactory(created_at=long_ago, expires_at=now - timedelta(days=100))
+    sato, _ = people.person_add(share=ended, address="sato@example.jp", name="Sato Ken")
+    Recipient.objects.filter(pk=sato.pk).update(download_count=2, networks={"192.0.2.0": "x"})
+    Click.objects.create(share=ended, recipient=sato, outcome=ClickOutcome.REDIRECTED,
+                         at=long_ago)  # fmt: skip
+    # Still active, or ended lately, or clicked within the retention: kept.
+    active = ShareFactory()
+    ito, _ = people.person_add(share=active, address="ito@example.jp", name="Ito Yui")
+    recent = ShareFactory(created_at=long_ago, expires_at=now - timedelta(days=10))
+    ken, _ = people.person_add(share=recent, address="ken@example.jp", name="Ken")
+    clicked = ShareFactory(created_at=long_ago, expires_at=now - timedelta(days=100))
+    yui, _ = people.person_add(share=clicked, address="yui@example.jp", name="Yui")
+    Click.objects.create(share=clicked, outcome=ClickOutcome.EXPIRED, at=now - timedelta(days=3))
+
+    assert maintenance.clicks_purge() == 1
+
+    sato.refresh_from_db()
+    assert (sato.name, sato.address, sato.networks) == ("", f"erased-{sato.pk}@invalid", {})
+    assert sato.download_count == 2
+    for kept in (ito, ken, yui):
+        kept.refresh_from_db()
+        assert not kept.address.endswith("@invalid"), kept.name
+    assert maintenance.people_forget(cutoff=now - timedelta(days=90)) == 0  # done once
+
+
+def test_the_emails_to_a_forgotten_person_lose_their_address_too():
+    now = timezone.now()
+    share = ShareFactory(created_at=now - timedelta(days=120), expires_at=now - timedelta(days=100))
+    sato, _ = people.person_add(share=share, address="sato@example.jp", name="Sato Ken")
+    to_sato = Delivery.objects.create(share=share, kind=DeliveryKind.LINK, person=sato,
+                                      recipient=sato.address, recipient_name=sato.name)  # fmt: skip
+    to_owner = Delivery.objects.create(share=share, kind=DeliveryKind.FIRST_DOWNLOAD, person=sato,
+                                       recipient="owner@example.com")  # fmt: skip
+
+    maintenance.clicks_purge()
+
+    to_sato.refresh_from_db()
+    to_owner.refresh_from_db()
+    assert (to_sato.recipient, to_sato.recipient_name) == (f"erased-email-{to_sato.pk}@invalid", "")
+    assert to_owner.recipient == "owner@example.com"

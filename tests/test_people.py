@@ -212,8 +212,22 @@ def test_erasing_a_person_keeps_the_counts(client):
     download(client, sato.path)
     people.person_erase(person=sato)
     sato.refresh_from_db()
-    assert (sato.name, sato.address, sato.networks) == ("", people.ERASED, {})
+    assert (sato.name, sato.address, sato.networks) == ("", f"erased-{sato.pk}@invalid", {})
     assert sato.download_count == 1
+
+
+def test_erasing_everyone_on_a_share_and_the_links_they_had_before():
+    share, sato, ito = two_people()
+    old_code = sato.code
+    sato = people.person_replace(person=sato)
+    people.person_erase(person=sato)
+    people.person_erase(person=ito)  # two erased people on one share never collide
+    rows = Recipient.objects.filter(share=share)
+    assert rows.count() == 3
+    assert not rows.exclude(name="").exists()
+    assert all(row.address.endswith("@invalid") for row in rows)
+    assert rows.get(code=old_code).address == f"erased-{rows.get(code=old_code).pk}@invalid"
+    assert people.people_summary(share) == {"people": 0, "downloaded": 0}
 
 
 def test_withdrawn_people_get_no_link_until_reinstated():

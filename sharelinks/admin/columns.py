@@ -70,7 +70,8 @@ class ShareColumnsMixin:
             "%(views)d page views (%(scanners)d by mail scanners or link previews), "
             "%(downloads)d downloads, %(resumed)d resumed downloads (not counted)"
         )
-        return text % counts + self._people_summary(share)
+        # format_html, not +: a str plus the summary's safe markup would be escaped as text.
+        return format_html("{}{}", text % counts, self._people_summary(share))
 
     def _people_summary(self, share: Share) -> str:
         """ "2 of 3 have downloaded", with the reminder button and the CSV, when sent to people."""

@@ -25,33 +25,43 @@ def short_link_field(request: HttpRequest) -> Callable[[Share], str]:
 
         @admin.display(description=_("short link"))
         def short_link(share: Share) -> str:
-            url = links.share_url(share, request)
-            origin = url.removesuffix(share.code)  # a narrow column breaks the line there
-            return format_html(
-                '<span class="sharelink"><code class="sharelink-url">{}<wbr>{}</code> '
-                '<button type="button" class="button sharelink-copy" data-copy="{}" '
-                'data-done="{}" data-fail="{}">{}</button></span>',
-                origin,
-                url[len(origin) :],
-                url,
-                _("Copied"),
-                _("Press Ctrl+C to copy"),
-                _("Copy"),
-            )
+            field = link_copy(links.share_url(share, request), share.code)
+            if share.general_link:
+                return field
+            off = _("Off: each person downloads through their own link.")
+            return format_html('{} <span class="sharelink-off">{}</span>', field, off)
 
         request._sharelinks_short_link = short_link
     return request._sharelinks_short_link
 
 
-def qr_svg(url: str) -> SafeString:
+def link_copy(url: str, code: str) -> str:
+    """A link (a share's or a person's) with its copy button; a narrow column breaks the
+    line before the code, never inside the origin."""
+    origin = url.removesuffix(code)
+    return format_html(
+        '<span class="sharelink"><code class="sharelink-url">{}<wbr>{}</code> '
+        '<button type="button" class="button sharelink-copy" data-copy="{}" '
+        'data-done="{}" data-fail="{}">{}</button></span>',
+        origin,
+        url[len(origin) :],
+        url,
+        _("Copied"),
+        _("Press Ctrl+C to copy"),
+        _("Copy"),
+    )
+
+
+def qr_svg(url: str, title: str = "") -> SafeString:
     """The link as a QR code in inline SVG, for a phone to scan off the screen.
 
+    title names it for screen readers (several codes on one page need telling apart).
     Inline, so the page fetches nothing and the code never leaves the server; segno
     escapes the title itself and the rest is paths it draws. Error level M survives a
     glare or a smudged screen; the size follows the page's CSS, not the SVG.
     """
     code = segno.make(url, error="m", micro=False)
-    title = gettext("QR code of the short link")
+    title = title or gettext("QR code of the short link")
     svg = code.svg_inline(
         scale=1, border=4, dark="#000", light="#fff", omitsize=True, title=title,
         svgclass="sharelink-qr",

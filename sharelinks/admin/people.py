@@ -1,6 +1,7 @@
 """The share page's people: who the share was sent to, each with their own link, what
-they did, and per-person actions (withdraw, reinstate, new link, erase), a reminder to
-those who have not downloaded, and a CSV of who downloaded when.
+they did, and per-person actions (withdraw, reinstate, new link, erase), a person added
+by hand without an email, a reminder to those who have not downloaded, and a CSV of who
+downloaded when.
 
 Only the share's owner and superusers reach these: ShareAdmin shows staff their own
 shares only, and every view here goes through its get_object and change permission.
@@ -8,6 +9,7 @@ shares only, and every view here goes through its get_object and change permissi
 
 import csv
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
@@ -21,6 +23,7 @@ from django.views.decorators.http import require_POST
 from sharelinks import mail, people
 from sharelinks.admin.inlines import RecordInline
 from sharelinks.links import share_url
+from sharelinks.mail import Addressee, recipients_clean
 from sharelinks.models import DeliveryKind, Recipient, RecipientState, Share
 
 ACTIONS = {
@@ -31,10 +34,35 @@ ACTIONS = {
 }
 
 
+class PersonAddForm(forms.Form):
+    """One person added by hand: a name and an address, or `Name <address>` as mail
+    programs copy it, read by the same parser as the send-link form."""
+
+    person_name = forms.CharField(label=_("Name"), required=False, max_length=200)
+    person_address = forms.CharField(
+        label=_("Address"), max_length=400,
+        error_messages={"required": _("Type the address of the person to add.")},
+    )  # fmt: skip
+
+    def clean_person_address(self) -> Addressee:
+        found = recipients_clean(self.cleaned_data["person_address"])
+        if len(found) != 1:
+            raise ValidationError(_("Add one person at a time."), code="one_person")
+        return found[0]
+
+    def person(self) -> dict:
+        """The address, and the name typed in its field, else the one pasted with it."""
+        addressee = self.cleaned_data["person_address"]
+        name = self.cleaned_data["person_name"].strip() or addressee.name
+        return {"address": addressee.address, "name": name}
+
+
 class PeopleInline(RecordInline):
-    """The share's people with their own link, email, views and downloads, and actions."""
+    """The share's people with their own link, email, views and downloads, and actions;
+    below them, the fields that add a person without emailing (people_inline.html)."""
 
     model = Recipient
+    template = "admin/sharelinks/share/people_inline.html"
     fk_name = "share"
     verbose_name_plural = _("people")
     fields = ["name", "address", "state", "link", "email", "view_count", "download_count",
@@ -83,6 +111,9 @@ class PeopleAdminMixin:
             path("<path:object_id>/people/<int:person_id>/<str:action>/",
                  site.admin_view(require_POST(self.person_action_view)),
                  name="sharelinks_share_person"),
+            path("<path:object_id>/people/add/",
+                 site.admin_view(require_POST(self.person_add_view)),
+                 name="sharelinks_share_person_add"),
             path("<path:object_id>/people/remind/",
                  site.admin_view(require_POST(self.remind_view)), name="sharelinks_share_remind"),
             path("<path:object_id>/people.csv", site.admin_view(self.people_csv_view),
@@ -111,6 +142,26 @@ class PeopleAdminMixin:
         except ValidationError as err:
             self.message_user(request, " ".join(err.messages), messages.ERROR)
         else:
+            self.message_user(request, done % {"person": person.label}, messages.SUCCESS)
+        return self._back(share)
+
+    def person_add_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """A person and their own link, no email: staff hand the link over themselves."""
+        share = self._own_share(request, object_id)
+        if share is None:
+            return HttpResponseRedirect(reverse("admin:index"))
+        form = PersonAddForm(request.POST)
+        try:
+            if not form.is_valid():
+                raise ValidationError(
+                    [error for errors in form.errors.values() for error in errors]
+                )
+            with transaction.atomic():
+                person = people.person_add_new(share=share, **form.person())
+        except ValidationError as err:
+            self.message_user(request, " ".join(err.messages), messages.ERROR)
+        else:
+            done = _("%(person)s was added with their own link; no email was sent.")
             self.message_user(request, done % {"person": person.label}, messages.SUCCESS)
         return self._back(share)
 

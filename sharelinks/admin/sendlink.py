@@ -18,11 +18,11 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from sharelinks import mail, shares
+from sharelinks import mail, people, shares
 from sharelinks.admin.forms import SendLinkForm, recipients_field
-from sharelinks.admin.linkfield import qr_svg, short_link_field
+from sharelinks.admin.linkfield import link_copy, qr_svg, short_link_field
 from sharelinks.links import share_url
-from sharelinks.models import Share
+from sharelinks.models import Recipient, RecipientState, Share
 
 QUEUED_WARNING = _(
     "The task queue cannot be reached right now. The email is saved and will be sent "
@@ -108,12 +108,26 @@ class SendLinkAdminMixin:
         return self._send_form(request, queryset, action="send_link")
 
     def _link_context(self, request: HttpRequest, share: Share) -> dict:
-        """What the page of one share shows above the form: link, copy button, QR, status."""
+        """What the page of one share shows above the form: status, the general link while
+        it works, and each person's own link; every link with its copy button and QR."""
+        general = share_url(share, request)
         return {
             "share": share,
+            "general": share.general_link,
             "field": short_link_field(request)(share),
-            "qr": qr_svg(share_url(share, request)),
+            "qr": qr_svg(general) if share.general_link else "",
             "status": self.status_badge(share),
+            "people": [self._person_link(request, person) for person in people.people_live(share)],
+        }
+
+    def _person_link(self, request: HttpRequest, person: Recipient) -> dict:
+        url = share_url(person, request)
+        active = person.state == RecipientState.ACTIVE
+        title = _("QR code of %(person)s's link") % {"person": person.label}
+        return {
+            "person": person,
+            "field": link_copy(url, person.code) if active else "",
+            "qr": qr_svg(url, title) if active else "",
         }
 
     def _send_form(
