@@ -8,7 +8,7 @@ download's 303 leads to, and nothing else.
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.template import loader
 from django.utils import translation
 
 from sharelinks import signing, tokens
@@ -43,9 +43,13 @@ def language_pick(request: HttpRequest) -> str:
 
 
 def _render(request: HttpRequest, template: str, http_status: int, **context) -> HttpResponse:
+    """The page, rendered with only what it shows: a recipient's page needs no staff
+    context (user, messages), so no context processor runs for it."""
     language = translation.get_language()
     context["languages"] = [(code, name) for code, name in settings.LANGUAGES if code != language]
-    response = render(request, f"sharelinks/{template}", context, status=http_status)
+    context.update(request=request, LANGUAGE_CODE=language)
+    content = loader.render_to_string(f"sharelinks/{template}", context)
+    response = HttpResponse(content, status=http_status)
     response["Content-Language"] = language
     response["Vary"] = "Accept-Language"
     return response
