@@ -1,4 +1,5 @@
-"""One measurement: check an endpoint answers, run wrk, count what the requests left behind."""
+"""One measurement: check an endpoint answers, load it (wrk, or headload for HEAD), count
+what the requests left behind."""
 
 import json
 import os
@@ -6,8 +7,8 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks import endpoints, report, services, wrk
-from benchmarks.endpoints import DOWNLOAD, PAGE, Endpoint
+from benchmarks import endpoints, headload, report, services, wrk
+from benchmarks.endpoints import DOWNLOAD, HEADLOAD, PAGE, Endpoint
 from benchmarks.fill import BUCKET
 
 SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
@@ -43,7 +44,7 @@ def smoke(server, chosen: list[Endpoint], requests: Path, s3: services.S3Server)
 
 
 class Run:
-    """One measured wrk run of one endpoint in one set-up."""
+    """One measured run of one endpoint in one set-up."""
 
     def __init__(self, server, s3, where: tuple[str, int, str, int], endpoint: Endpoint) -> None:
         self.server, self.s3, self.where, self.endpoint = server, s3, where, endpoint
@@ -51,8 +52,8 @@ class Run:
     def measure(self, requests: Path, before: dict, problems: list[str]):
         """The Measurement, and the counts after it; problems get what went wrong."""
         database, size, broker, conns = self.where
-        cpu = time.process_time()  # this process's CPU while wrk runs: the S3 emulator's
-        result = run_wrk(self.server, self.endpoint, requests, conns, SECONDS)
+        cpu = time.process_time()  # this process's CPU while the load runs: the S3 emulator's
+        result = run_load(self.server, self.endpoint, requests, conns, SECONDS)
         cpu = time.process_time() - cpu
         after = settled_counts(self.server, self.s3)
         clicks, emails, heads = (after[k] - before[k] for k in ("clicks", "emails", "s3_heads"))
@@ -66,9 +67,9 @@ class Run:
             problems.append(
                 f"{label}: {result.failed} of {result.requests} failed: {result.errors}"
             )
-        # Each answered download (and each page view) is one click row, and nothing else
-        # writes one. Requests in flight when wrk stopped are answered after it: at most one
-        # per connection.
+        # Each answered download (through a share's link or a person's) and each page view is
+        # one click row, and nothing else writes one (HEAD neither). Requests in flight when
+        # wrk stopped are answered after it: at most one per connection.
         writes = self.endpoint.role in (DOWNLOAD, PAGE)
         counted = result.requests - result.errors["status"] if writes else 0
         if not counted <= clicks <= counted + (conns if counted else 0):
@@ -79,7 +80,16 @@ class Run:
         return measurement, after
 
 
-def run_wrk(server, endpoint: Endpoint, requests: Path, connections: int, seconds: int):
+def run_load(server, endpoint: Endpoint, requests: Path, connections: int, seconds: int):
+    """Load the endpoint with its own load generator; a wrk.Result either way."""
+    if endpoint.tool == HEADLOAD:
+        return headload.measure(
+            server.port,
+            request_file(requests, endpoint),
+            connections=connections,
+            seconds=seconds,
+            headers=(*endpoints.COMMON_HEADERS, *endpoint.headers),
+        )
     return wrk.run(
         server.url,
         endpoint.method,
@@ -95,7 +105,7 @@ def request_file(requests: Path, endpoint: Endpoint) -> Path:
 
 
 def settled_counts(server: services.Gunicorn, s3: services.S3Server) -> dict[str, int]:
-    """Clicks, emails and S3 HEADs once the requests wrk left in flight are answered.
+    """Clicks, emails and S3 HEADs once the requests the load left in flight are answered.
 
     wrk stops with a request in flight on each connection, and gunicorn still answers
     them. Connections are accepted oldest first, and a sync worker answers one at a time:

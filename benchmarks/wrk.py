@@ -32,18 +32,19 @@ class Result:
         return sum(self.errors.values())
 
 
-def parse(output: str) -> Result:
-    """The Result in wrk's output; ValueError when the line is missing or incomplete."""
-    lines = [line for line in output.splitlines() if line.startswith(MARK + " ")]
+def parse(output: str, mark: str = MARK) -> Result:
+    """The Result in wrk's output (or headload's, whose line has another mark and the same
+    fields); ValueError when the line is missing or incomplete."""
+    lines = [line for line in output.splitlines() if line.startswith(mark + " ")]
     if not lines:
-        raise ValueError(f"no {MARK} line in wrk's output:\n{output}")
+        raise ValueError(f"no {mark} line in the output:\n{output}")
     values = {}
     for item in lines[-1].split()[1:]:
         name, _, number = item.partition("=")
         values[name] = int(number)
     missing = [name for name in (*_FIELDS, *_ERRORS) if name not in values]
     if missing:
-        raise ValueError(f"{MARK} line without {', '.join(missing)}: {lines[-1]}")
+        raise ValueError(f"{mark} line without {', '.join(missing)}: {lines[-1]}")
     return Result(
         requests=values["requests"],
         seconds=values["duration_us"] / 1e6,

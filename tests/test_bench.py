@@ -3,11 +3,13 @@
 Nothing here times anything: `make bench` measures, the suite only checks its arithmetic.
 """
 
+import socketserver
+import threading
 from pathlib import Path
 
 import pytest
 
-from benchmarks import click, endpoints, report, wrk
+from benchmarks import click, endpoints, fill, headload, report, wrk
 from benchmarks.endpoints import BASELINE_ENDPOINT, ENDPOINTS, Endpoint
 
 WRK_OUTPUT = (
@@ -96,13 +98,47 @@ def test_request_file_lines_all_have_one_width():
     assert len(text) % len(text.splitlines()[0] + "\n") == 0
 
 
-def test_every_endpoint_is_measured_between_two_baseline_runs():
+def test_every_endpoint_is_measured_between_two_runs_of_its_own_tools_baseline():
     runs = click.alternated(list(ENDPOINTS))
 
     targets = [e for e in ENDPOINTS if e.role != endpoints.BASELINE]
-    assert runs[1::2] == targets
-    assert set(runs[0::2]) == {BASELINE_ENDPOINT}
-    assert len(runs) == 2 * len(targets) + 1
+    for i, run in enumerate(runs):
+        if run.role != endpoints.BASELINE:
+            assert runs[i - 1] == runs[i + 1] == endpoints.baseline_of(run)
+    assert sorted(e.name for e in runs if e.role != endpoints.BASELINE) == sorted(
+        e.name for e in targets
+    )
+    tools = {e.tool for e in targets}
+    assert len(runs) == 2 * len(targets) + len(tools)  # one closing baseline per tool
+
+
+def test_head_and_its_baseline_are_sent_by_headload_and_the_rest_by_wrk():
+    by_name = {e.name: e for e in ENDPOINTS}
+
+    assert by_name["HEAD /s/<code>"].tool == endpoints.HEADLOAD
+    assert endpoints.baseline_of(by_name["HEAD /s/<code>"]).method == "HEAD"
+    assert endpoints.baseline_of(by_name["POST /s/<person>"]) == BASELINE_ENDPOINT
+    assert {e.tool for e in ENDPOINTS if e.method != "HEAD"} == {endpoints.WRK}
+
+
+def test_the_small_table_measures_the_counted_downloads_only():
+    (only,) = click.plan("postgresql", click.SIZES[0][0])
+
+    broker, _, conns, chosen = only
+    assert (broker, conns) == ("none", click.CONNECTIONS)
+    assert {e.role for e in chosen} == {endpoints.BASELINE, endpoints.DOWNLOAD}
+    assert {e.tool for e in chosen} == {endpoints.WRK}
+
+
+def test_the_large_table_measures_everything_where_the_targets_are_judged():
+    large = click.SIZES[-1][0]
+    postgres = {broker: chosen for broker, _, _, chosen in click.plan("postgresql", large)}
+    sqlite = {broker: chosen for broker, _, _, chosen in click.plan("sqlite", large)}
+
+    assert postgres["none"] == postgres["redis"] == sqlite["none"] == list(ENDPOINTS)
+    publishing = [BASELINE_ENDPOINT, next(e for e in ENDPOINTS if e.pool == endpoints.FRESH)]
+    assert postgres["down"] == sqlite["redis"] == publishing
+    assert "down" not in sqlite
 
 
 def test_rows_read_rate_against_the_baselines_around_and_p99_against_the_median():
@@ -123,6 +159,56 @@ def test_rows_read_rate_against_the_baselines_around_and_p99_against_the_median(
     assert report.baseline_drift(group) == (0.5, 1.0)
 
 
+def test_a_head_row_is_read_against_the_baseline_headload_sent():
+    head = next(e for e in ENDPOINTS if e.name == "HEAD /s/<code>")
+    head_base = endpoints.baseline_of(head)
+    group = [
+        measure(BASELINE_ENDPOINT, rps=400, p99=10),
+        measure(GET, rps=100, clicks=500),
+        measure(BASELINE_ENDPOINT, rps=400, p99=10),
+        measure(head_base, rps=300, p99=8),
+        measure(head, rps=150, p99=20),
+        measure(head_base, rps=200, p99=12),
+    ]
+
+    rows = report.rows(group, 200_000)
+
+    assert [row.endpoint.name for row in rows] == [
+        "baseline",
+        "POST /s/<code>",
+        "baseline HEAD",
+        "HEAD /s/<code>",
+    ]
+    base, get, head_base_row, head_row = rows
+    assert get.rps_ratio == pytest.approx(100 / 400)
+    assert head_base_row.rps == pytest.approx(250)
+    assert head_row.rps_ratio == pytest.approx(150 / 250)
+    assert head_row.p99_ratio == pytest.approx(20 / 10)  # median of 8 and 12
+    assert report.baseline_drift(group) == (pytest.approx(200 / 300), 1.0)
+    assert "HEAD /s/<code>: wrk cannot read" in report.notes(rows)[0]
+    assert report.notes([base, get]) == []
+
+
+def test_the_page_is_judged_against_the_fastest_download_beside_it():
+    person = next(e for e in ENDPOINTS if e.name == "POST /s/<person>")
+    group = [
+        measure(BASELINE_ENDPOINT, rps=400),
+        measure(PAGE, rps=150),
+        measure(BASELINE_ENDPOINT, rps=400),
+        measure(GET, rps=120, clicks=600),
+        measure(BASELINE_ENDPOINT, rps=400),
+        measure(person, rps=160, clicks=800),
+        measure(BASELINE_ENDPOINT, rps=400),
+    ]
+    large = report.rows(group, 200_000)
+
+    lines = [line for line in report.verdicts(large, [], (1_000, 200_000)) if "GET" in line]
+
+    assert len(lines) == 1
+    assert lines[0].startswith("FAIL")
+    assert "the fastest download, POST /s/<person>, 160" in lines[0]
+
+
 def test_verdicts_judge_the_counted_download_on_postgresql_only():
     measurements = []
     for size in (1_000, 200_000):
@@ -140,3 +226,88 @@ def test_verdicts_judge_the_counted_download_on_postgresql_only():
     assert "req/s 0.45 of baseline" in lines[0]
     assert "p99 6.00x baseline p99" in lines[3]
     assert "1.00x p50 at 1,000" in lines[4]
+
+
+def test_fill_keeps_each_shares_count_the_sum_of_its_peoples_and_general_links():
+    plans = [fill.share_plan(n, fresh=40) for n in range(200)]
+
+    sent = [count for count, to_people in plans if to_people]
+    general = [count for count, to_people in plans if not to_people]
+    assert len(sent) == 200 // fill.PEOPLE_EVERY
+    assert set(sent) == {sum(fill.PERSON_COUNTS)}  # their general link is off: 0 from it
+    assert general.count(0) == 40  # the fresh ones, all on general links
+    assert set(general) == {0, 1}
+    assert fill.PERSON_COUNTS.count(1) == fill.PERSON_COUNTS.count(0)  # half downloaded before
+
+
+def test_fill_makes_no_fresh_share_when_none_is_due():
+    assert {fill.share_plan(n, fresh=0) for n in range(30)} == {(1, False), (1, True)}
+
+
+def test_headload_cuts_line_k_out_of_a_request_file():
+    file = headload.RequestFile(endpoints.requests_text(["/s/a\t", "/s/abc\tx=1"]).encode())
+
+    assert file.lines == 2
+    assert (file.path(0), file.path(1)) == ("/s/a", "/s/abc")
+    with pytest.raises(ValueError, match="one width"):
+        headload.RequestFile(b"/s/a\n/s/abc\n")
+
+
+def test_headload_sends_a_head_that_closes_its_connection():
+    request = headload.head_request("/s/abc", 8000, list(endpoints.COMMON_HEADERS))
+
+    assert request.startswith(b"HEAD /s/abc HTTP/1.1\r\nHost: 127.0.0.1:8000\r\nUser-Agent: ")
+    assert request.endswith(b"\r\nConnection: close\r\n\r\n")
+
+
+@pytest.mark.parametrize(
+    ("values", "p50", "p99"),
+    [([], 0, 0), ([7], 7, 7), (list(range(1, 101)), 50, 99), (list(range(1, 201)), 100, 198)],
+)
+def test_headload_percentiles_are_nearest_rank(values, p50, p99):
+    assert headload.percentile(values, 50) == p50
+    assert headload.percentile(values, 99) == p99
+
+
+def test_headload_result_line_reads_as_a_wrk_result():
+    tally = headload.Tally(latencies_us=[1000, 3000, 2000])
+    tally.errors["status"], tally.errors["read"] = 1, 2
+
+    parsed = wrk.parse(headload.result_line([tally, headload.Tally()], 2_000_000), headload.MARK)
+
+    assert (parsed.requests, parsed.seconds, parsed.p50_ms, parsed.max_ms) == (3, 2.0, 2.0, 3.0)
+    assert parsed.failed == 3
+
+
+class _HeadServer(socketserver.ThreadingTCPServer):
+    """Answers every request with the given head: a Content-Length and no body, as HEAD is."""
+
+    daemon_threads = True
+
+    def __init__(self, head: bytes) -> None:
+        class Handler(socketserver.StreamRequestHandler):
+            def handle(self) -> None:
+                while self.rfile.readline() not in (b"\r\n", b""):
+                    pass
+                self.wfile.write(head)
+                self.rfile.read()  # hold the connection open until the client closes it
+
+        super().__init__(("127.0.0.1", 0), Handler)
+
+
+@pytest.mark.parametrize(
+    ("status", "failed"), [(b"200 OK", 0), (b"303 See Other", 0), (b"404 Not Found", 1)]
+)
+def test_headload_reads_a_head_answer_without_waiting_for_a_body(status, failed):
+    head = b"HTTP/1.1 " + status + b"\r\nContent-Length: 5000\r\n\r\n"
+    with _HeadServer(head) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        port = server.server_address[1]
+        tally = headload.Tally()
+
+        headload.one_request(headload.head_request("/s/abc", port, []), port, tally)
+        server.shutdown()
+
+    assert len(tally.latencies_us) == 1  # answered, not a timeout
+    assert tally.errors["status"] == failed
+    assert sum(tally.errors.values()) == failed
