@@ -27,6 +27,7 @@ from django.db.models.functions import Coalesce
 from sharelinks import mail, people
 from sharelinks.links import Link
 from sharelinks.models import Click, ClickOutcome, DeliveryKind, Recipient, RecipientState, Share
+from sharelinks.prepared import statement_run
 from sharelinks.visitors import Visitor
 
 
@@ -147,9 +148,7 @@ def download_count(*, link: Link, visitor: Visitor, now: datetime) -> Counted | 
         network=None if visitor.scanner else visitor.network,
         seen=now.isoformat(),
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        share_count, person_count, networks, click_id = cursor.fetchone()[:4]
+    share_count, person_count, networks, click_id = statement_run(sql, params)[0][:4]
     if share_count is None:
         if person_count is not None:
             transaction.set_rollback(True)  # the share refused: undo the person's count
@@ -247,5 +246,4 @@ def view_record(*, link: Link, visitor: Visitor, now: datetime, outcome: str) ->
         return
     params = _row(link, visitor, now, outcome)
     params["counts_view"] = counts_view
-    with connection.cursor() as cursor:
-        cursor.execute(_VIEW_SQL, params)
+    statement_run(_VIEW_SQL, params)

@@ -28,6 +28,7 @@ from sharelinks.codes import code_is_personal
 from sharelinks.conf import app_settings
 from sharelinks.links import Link
 from sharelinks.models import BucketSurvey, Click, Recipient, RecipientState, Share
+from sharelinks.prepared import statement_run
 from sharelinks.visitors import Visitor
 
 _SHARE_FIELDS = list(Share._meta.concrete_fields)
@@ -143,9 +144,8 @@ def express_download(*, code: str, visitor: Visitor, now: datetime) -> Express |
         "seen": now.isoformat(),
     }
     with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(_SQL[personal], params)
-            row = cursor.fetchone()
+        rows = statement_run(_SQL[personal], params)
+        row = rows[0] if rows else None
         if row is None:
             return None  # unknown, refused or not vouched for: nothing was changed
         person = None

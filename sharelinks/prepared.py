@@ -1,4 +1,7 @@
-"""A lookup by one value, compiled to SQL once per process instead of once per request.
+"""The click's statements, built once: compiled once per process, planned once per
+connection.
+
+A lookup by one value, compiled to SQL once per process instead of once per request.
 
 A click's lookup (a share or a person by code, with the owner every page names and the
 bucket's last survey) is the same query each time with another code. Building it through
@@ -7,9 +10,15 @@ spent before any row was read. This keeps what Django compiled the first time (t
 column layout, the converters each backend needs) and, per request, only sends the SQL with
 the new value and turns the row into model instances the way a QuerySet does, so
 select_related objects and annotations arrive exactly as the ORM would give them.
+
+On PostgreSQL these statements are also prepared on the server (statement_run): Django
+sends each query as text with its values inlined, which PostgreSQL parses and plans anew
+every time -- for the click's counting statement, planning took longer than running it.
+A prepared statement is planned once per connection and then only executed.
 """
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,9 +82,8 @@ class PreparedLookup:
             compiled = self._compiled[using] = self._compile(using)
         params = list(compiled.params)
         params[compiled.at] = value
-        with connections[using].cursor() as cursor:
-            cursor.execute(compiled.sql, params)
-            row = cursor.fetchone()
+        rows = statement_run(compiled.sql, params, using=using)
+        row = rows[0] if rows else None
         if row is None:
             return None
         if compiled.converters:
@@ -88,3 +96,31 @@ class PreparedLookup:
         for name, position in compiled.annotations.items():
             setattr(instance, name, row[position])
         return instance
+
+
+def statement_run(
+    sql: str, params: Sequence | Mapping, *, using: str = DEFAULT_DB_ALIAS
+) -> list[tuple]:
+    """Run one statement and return its rows; on PostgreSQL as a prepared statement.
+
+    Everything Django's own cursor does around a query is kept: the health check of a
+    reused connection, connecting, errors raised as django.db errors (a click answers
+    them with its 503 page) and the query log that tests and debug tools read.
+    """
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall() if cursor.description else []
+    import psycopg  # only where PostgreSQL is the database
+
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    started = time.monotonic()
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, params, prepare=True)
+        rows = cursor.fetchall() if cursor.description else []
+    if connection.queries_logged:
+        duration = time.monotonic() - started
+        connection.queries_log.append({"sql": sql, "time": f"{duration:.3f}"})
+    return rows
