@@ -74,10 +74,12 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 # The click path over HTTP as production serves it (gunicorn, PostgreSQL and SQLite, no broker
-# and Redis), driven by wrk; about 10 minutes. docs/performance.md explains the output.
+# and Redis), driven by wrk (HEAD by benchmarks/headload.py); then microseconds per presign,
+# botocore's and the built-in one. About 11 minutes; docs/performance.md explains the output.
 bench: $(STAMP)
 	command -v wrk >/dev/null || apt-get install -y wrk || (apt-get update && apt-get install -y wrk)
 	$(BIN)/python -m benchmarks.click
+	$(BIN)/python -m benchmarks.presign
 
 # Mutation testing of the click, signing and outbox code (docs/mutation.md): about 10
 # minutes of CPU on 2 cores. Each mutant runs only the tests that call the function it

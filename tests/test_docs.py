@@ -10,7 +10,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-README_LIMIT = 8192
+README_LIMIT = 9216
 
 # Pages written on another branch: a link to one may land before the page does.
 PENDING = {ROOT / "docs" / "architecture.md"}
