@@ -232,12 +232,7 @@ def server_env(
         EMAIL_BACKEND=EMAIL_BACKEND,
         LOG_LEVEL="WARNING",
         CELERY_TASK_DEFAULT_QUEUE="sharelinks-bench",
-        # Made-up keys: presigning is offline, and the emulator accepts any signature.
-        AWS_ACCESS_KEY_ID="AKIDBENCHMARK",
-        AWS_SECRET_ACCESS_KEY="bench-secret",  # noqa: S106 -- not a secret
-        AWS_CONFIG_FILE=os.devnull,
-        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
-        AWS_EC2_METADATA_DISABLED="true",
+        **services.OFFLINE_AWS,
         AWS_STORAGE_BUCKET_NAME=BUCKET,
         AWS_S3_ENDPOINT_URL=s3.endpoint,
         AWS_S3_ADDRESSING_STYLE="path",

@@ -88,14 +88,12 @@ def presign_rows(calls: int = CALLS) -> dict[str, float]:
 def configure(data_dir: str) -> None:
     """The project's settings with made-up keys and a private data directory: presigning is
     offline, so neither S3 nor a database is reached."""
+    from benchmarks.services import OFFLINE_AWS
+
     os.environ.update(
         DJANGO_SETTINGS_MODULE="project.settings",
         SHARELINKS_DATA_DIR=data_dir,
-        AWS_ACCESS_KEY_ID="AKIDBENCHMARK",
-        AWS_SECRET_ACCESS_KEY="bench-secret",  # noqa: S106 -- not a secret
-        AWS_CONFIG_FILE=os.devnull,
-        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
-        AWS_EC2_METADATA_DISABLED="true",
+        **OFFLINE_AWS,
         AWS_STORAGE_BUCKET_NAME=BUCKET,
         AWS_S3_REGION_NAME="eu-west-1",
     )

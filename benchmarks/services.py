@@ -22,6 +22,16 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 LOOPBACK = "127.0.0.1"
 
+# Made-up keys and no shared AWS files: presigning is offline, and the emulator accepts any
+# signature. Every process of the bench (the server, the fill, the presign rows) uses them.
+OFFLINE_AWS = {
+    "AWS_ACCESS_KEY_ID": "AKIDBENCHMARK",
+    "AWS_SECRET_ACCESS_KEY": "bench-secret",
+    "AWS_CONFIG_FILE": os.devnull,
+    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
+
 
 @contextlib.contextmanager
 def postgres_database(server_url: str, name: str) -> Iterator[str]:

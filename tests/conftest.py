@@ -188,6 +188,17 @@ def pg_proxy(transactional_db, hang_guard):
             params["HOST"], params["PORT"] = saved
 
 
+@pytest.fixture
+def on_commit(django_capture_on_commit_callbacks):
+    """Run a job and then its on-commit publishes, as after a real commit (eager Celery)."""
+
+    def run(job, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return job(*args, **kwargs)
+
+    return run
+
+
 @pytest.fixture(autouse=True)
 def broker_not_known_down():
     """Each test starts with no memory of a broker that failed in an earlier test: the

@@ -122,6 +122,18 @@ def test_extend_never_shortens_a_share(live_server):
     assert share.expires_at == later
 
 
+def share_saved(browser, live_server, viewport, language, **fields):
+    """Alice (made before the browser starts), signed in, saves a new share with these
+    add-form fields: the link page."""
+    page = signed_in_page(browser, live_server.url, viewport=viewport, language=language)
+    page.goto(f"{live_server.url}{CHANGELIST}add/")
+    for field, value in fields.items():
+        page.fill(f"#id_{field}", value)
+    page.click("input[name=_save]")
+    page.wait_for_url("**/send/")
+    return page
+
+
 @pytest.mark.parametrize(
     ("language", "viewport"),
     [("en", DESKTOP), ("ja", PHONE), ("en", PHONE), ("ja", DESKTOP)],
@@ -134,11 +146,7 @@ def test_after_saving_staff_see_the_link_copy_it_and_its_qr_code(
     put_object("reports/2026/q3.pdf", b"%PDF-1.4 q3")
     name = f"{'desktop' if viewport is DESKTOP else 'phone'}-{language}"
     with chromium() as browser:
-        page = signed_in_page(browser, live_server.url, viewport=viewport, language=language)
-        page.goto(f"{live_server.url}{CHANGELIST}add/")
-        page.fill("#id_key", "reports/2026/q3.pdf")
-        page.click("input[name=_save]")
-        page.wait_for_url("**/send/")
+        page = share_saved(browser, live_server, viewport, language, key="reports/2026/q3.pdf")
         link = page.locator(".sharelink-handover .sharelink-copy").get_attribute("data-copy")
         assert page.locator(".sharelink-handover .sharelink-url").inner_text() == link
         qr = page.locator(".sharelink-handover svg.sharelink-qr").bounding_box()
@@ -165,12 +173,10 @@ def test_after_sending_to_people_staff_see_each_persons_link_copy_and_qr(
     put_object("quotes/2026-12.pdf", b"%PDF-1.4 quote")
     name = f"{'desktop' if viewport is DESKTOP else 'phone'}-{language}"
     with chromium() as browser:
-        page = signed_in_page(browser, live_server.url, viewport=viewport, language=language)
-        page.goto(f"{live_server.url}{CHANGELIST}add/")
-        page.fill("#id_key", "quotes/2026-12.pdf")
-        page.fill("#id_recipients", "Sato Ken <sato@example.co.jp>, ito.yui@example.co.jp")
-        page.click("input[name=_save]")
-        page.wait_for_url("**/send/")
+        page = share_saved(
+            browser, live_server, viewport, language, key="quotes/2026-12.pdf",
+            recipients="Sato Ken <sato@example.co.jp>, ito.yui@example.co.jp",
+        )  # fmt: skip
         cards = page.locator(".sharelink-handover-person")
         assert cards.count() == 2
         assert page.locator(".sharelink-handover:not(.sharelink-handover-person)").count() == 0

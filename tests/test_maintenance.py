@@ -15,17 +15,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def on_commit(django_capture_on_commit_callbacks):
-    """Run a job and then its on-commit publishes, as after a real commit (eager Celery)."""
-
-    def run(job, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return job(*args, **kwargs)
-
-    return run
-
-
-@pytest.fixture
 def listing_refused(monkeypatch):
     """A role without s3:ListBucket: the survey cannot list, so the check HEADs each share.
 

@@ -35,17 +35,6 @@ def s3_calls(s3_settings):
         s3.meta.events.unregister("before-call.s3", seen)
 
 
-@pytest.fixture
-def on_commit(django_capture_on_commit_callbacks):
-    """Run a job and then its on-commit publishes, as after a real commit (eager Celery)."""
-
-    def run(job, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return job(*args, **kwargs)
-
-    return run
-
-
 def test_after_a_survey_downloads_and_pages_ask_s3_nothing(client, s3_calls):
     made = [ShareFactory() for _ in range(3)]
     s3_calls.clear()
