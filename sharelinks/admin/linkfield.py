@@ -25,11 +25,11 @@ def short_link_field(request: HttpRequest) -> Callable[[Share], str]:
 
         @admin.display(description=_("short link"))
         def short_link(share: Share) -> str:
-            field = link_copy(links.share_url(share, request), share.code)
             if share.general_link:
-                return field
+                return link_copy(links.share_url(share, request), share.code)
+            # No copy button: a link that answers "use the link in your email" is a trap.
             off = _("Off: each person downloads through their own link.")
-            return format_html('{} <span class="sharelink-off">{}</span>', field, off)
+            return format_html('<span class="sharelink-off">{}</span>', off)
 
         request._sharelinks_short_link = short_link
     return request._sharelinks_short_link

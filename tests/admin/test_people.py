@@ -42,6 +42,12 @@ def test_the_change_page_offers_to_add_a_person_without_emailing(client, share):
     assert 'name="person_address"' in html
 
 
+def test_a_share_whose_general_link_is_off_offers_no_copy_of_it(client, share):
+    html = client.get(change_url(share)).content.decode()
+    assert "Off: each person downloads through their own link." in html
+    assert f'data-copy="https://files.example.com/s/{share.code}"' not in html
+
+
 def test_a_person_added_by_hand_gets_a_link_and_no_email(client, share):
     response = add(client, share, "Sato Ken <Sato@Example.JP>")
 
