@@ -16,10 +16,8 @@ user may create databases), BENCH_REDIS_URL (a Redis db of the bench's own: it i
 """
 
 import contextlib
-import json
 import os
 import platform
-import secrets
 import shutil
 import signal
 import subprocess
@@ -31,7 +29,7 @@ from importlib.metadata import version
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from benchmarks import endpoints, report, services
+from benchmarks import endpoints, printout, report, serverenv, services
 from benchmarks.endpoints import (
     BASELINE,
     BASELINE_ENDPOINT,
@@ -67,19 +65,6 @@ POSTGRES_SERVER = os.environ.get(
 )
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 UNREACHABLE = "redis://127.0.0.1:1/0"  # nothing listens there: a publish fails at once
-# Rendered and written in the request when there is no broker, to gunicorn's stdout: /dev/null.
-EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
-KEPT_ENVIRONMENT = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR")
-# App settings to try (SHARELINKS_VERIFY_OBJECT_ON_CLICK=false make bench) reach the server;
-# the report's header names them.
-APP_SETTINGS = {
-    name: value
-    for name, value in os.environ.items()
-    if name.startswith("SHARELINKS_") and name not in ("SHARELINKS_DATA_DIR", "SHARELINKS_BASE_URL")
-}
-FALSE = ("0", "false", "no", "off")
-# One key for the whole run: the fill signs each share's form token, the server checks it.
-RUN_SECRET_KEY = secrets.token_urlsafe(50)
 
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
@@ -119,7 +104,7 @@ def main() -> int:
     sizes = SIZES[0][0], SIZES[-1][0]
     minutes = (time.monotonic() - STARTED) / 60
     footer = f"bench took {minutes:.1f} min; load average {os.getloadavg()[0]:.1f} at the end"
-    print(report.results(measurements, sizes, footer))
+    print(printout.results(measurements, sizes, footer))
     for problem in problems:
         print(f"ERROR {problem}")
     if problems:
@@ -185,8 +170,8 @@ def run_database(database, url, s3, work, measurements, problems) -> None:
     """Fill each size in turn and measure it with each broker set-up."""
     requests = work / "requests"
     for size, fresh in SIZES:
-        summary = fill(
-            server_env(url, None, s3, work),
+        summary = serverenv.fill(
+            serverenv.server_env(url, None, s3, work),
             [f"--to={size}", f"--fresh={fresh}", f"--requests={requests}"],
         )
         surveyed = time.monotonic()
@@ -198,11 +183,11 @@ def run_database(database, url, s3, work, measurements, problems) -> None:
         )
         for broker, broker_url, connections, chosen in plan(database, size):
             if time.monotonic() - surveyed > SURVEY_INTERVAL:  # as the job would have by now
-                again = fill(server_env(url, None, s3, work), ["--survey-only"])
+                again = serverenv.fill(serverenv.server_env(url, None, s3, work), ["--survey-only"])
                 progress(f"{database}: presence survey again ({again['survey_s']} s)")
                 surveyed = time.monotonic()
             chosen = [e for e in chosen if e.pool is None or summary["pools"][e.name]]
-            env = server_env(url, broker_url, s3, work)
+            env = serverenv.server_env(url, broker_url, s3, work)
             with services.Gunicorn(env, work / "gunicorn.log") as server:
                 smoke(server, chosen, requests, s3)
                 for endpoint in chosen:  # both workers: connections, templates, S3 client
@@ -214,50 +199,6 @@ def run_database(database, url, s3, work, measurements, problems) -> None:
                         run = Run(server, s3, (database, size, broker, conns), endpoint)
                         measurement, counts = run.measure(requests, counts, problems)
                         measurements.append(measurement)
-
-
-def server_env(
-    database_url: str, broker_url: str | None, s3: services.S3Server, work: Path
-) -> dict[str, str]:
-    """The whole environment of the server (and of the fill): nothing leaks in from ours."""
-    env = {name: os.environ[name] for name in KEPT_ENVIRONMENT if name in os.environ}
-    env.update(
-        DJANGO_SETTINGS_MODULE="benchmarks.settings",
-        DEBUG="false",
-        SECRET_KEY=RUN_SECRET_KEY,  # the fill signs the form tokens the server checks
-        ALLOWED_HOSTS=services.LOOPBACK,
-        SHARELINKS_DATA_DIR=str(work / "data"),
-        SHARELINKS_BASE_URL="https://files.example.com",
-        DATABASE_URL=database_url,
-        EMAIL_BACKEND=EMAIL_BACKEND,
-        LOG_LEVEL="WARNING",
-        CELERY_TASK_DEFAULT_QUEUE="sharelinks-bench",
-        **services.OFFLINE_AWS,
-        AWS_STORAGE_BUCKET_NAME=BUCKET,
-        AWS_S3_ENDPOINT_URL=s3.endpoint,
-        AWS_S3_ADDRESSING_STYLE="path",
-        AWS_S3_REGION_NAME="us-east-1",
-    )
-    env.update(APP_SETTINGS)
-    if broker_url:
-        env["CELERY_BROKER_URL"] = broker_url
-    return env
-
-
-def fill(env: dict[str, str], args: list[str]) -> dict:
-    """Run benchmarks.fill with the server's environment; its JSON summary."""
-    done = subprocess.run(  # noqa: S603 -- our interpreter, our arguments
-        [sys.executable, "-m", "benchmarks.fill", *args],
-        cwd=services.ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"filling the database failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout)
 
 
 def describe() -> str:
@@ -279,7 +220,7 @@ def describe() -> str:
             " baseline",
             f"databases  PostgreSQL {services.postgres_version(POSTGRES_SERVER)} (a scratch"
             " database, dropped afterwards); SQLite (a temp file, WAL)",
-            f"S3         URLs presigned in the process; {object_check()}",
+            f"S3         URLs presigned in the process; {serverenv.object_check()}",
             "email      broker none: Celery eager, the owner's email sent inside the request"
             " (console backend, to /dev/null); redis: published to"
             f" {redis.hostname}:{redis.port}{redis.path} (no worker; that db is flushed"
@@ -287,19 +228,11 @@ def describe() -> str:
             "shares     the defaults: notify the owner on the first download, no download"
             " limit; all of one object; every 10th sent to two people (its general link"
             " off), one of whom downloaded before",
-            *[f"setting    {name}={value}" for name, value in sorted(APP_SETTINGS.items())],
+            *[
+                f"setting    {name}={value}"
+                for name, value in sorted(serverenv.APP_SETTINGS.items())
+            ],
         ]
-    )
-
-
-def object_check() -> str:
-    """What the output says about SHARELINKS_VERIFY_OBJECT_ON_CLICK."""
-    if APP_SETTINGS.get("SHARELINKS_VERIFY_OBJECT_ON_CLICK", "true").lower() in FALSE:
-        return "the object check on click is off (set so in the environment): no S3 request"
-    return (
-        "the object check on click is on (the default): clicks trust the presence survey"
-        " run after the fill; a HEAD (to a local moto server in the bench's process) only"
-        " for shares it has not seen"
     )
 
 

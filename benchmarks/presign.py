@@ -19,6 +19,8 @@ import tempfile
 import time
 from collections.abc import Callable
 
+from benchmarks.services import configure
+
 ROUNDS = 5
 CALLS = 5000
 BUCKET = "bench-bucket"
@@ -85,23 +87,9 @@ def presign_rows(calls: int = CALLS) -> dict[str, float]:
     return rows
 
 
-def configure(data_dir: str) -> None:
-    """The project's settings with made-up keys and a private data directory: presigning is
-    offline, so neither S3 nor a database is reached."""
-    from benchmarks.services import OFFLINE_AWS
-
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="project.settings",
-        SHARELINKS_DATA_DIR=data_dir,
-        **OFFLINE_AWS,
-        AWS_STORAGE_BUCKET_NAME=BUCKET,
-        AWS_S3_REGION_NAME="eu-west-1",
-    )
-
-
 def main() -> None:
     with tempfile.TemporaryDirectory() as data_dir:
-        configure(data_dir)
+        configure(data_dir, bucket=BUCKET)
         # Role credentials carry a base64 session token of about a kilobyte, in each URL.
         noise = b"".join(hashlib.sha256(bytes([n])).digest() for n in range(24))
         token = base64.b64encode(noise).decode()

@@ -213,3 +213,15 @@ class Gunicorn:
         if not self.log.exists():
             return ""
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+
+
+def configure(data_dir: str, bucket: str = "bench-bucket") -> None:
+    """For the in-process benches (presign, sign-in): the project's settings with made-up
+    keys and a private data directory; neither S3 nor a database server is reached."""
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="project.settings",
+        SHARELINKS_DATA_DIR=data_dir,
+        **OFFLINE_AWS,
+        AWS_STORAGE_BUCKET_NAME=bucket,
+        AWS_S3_REGION_NAME="eu-west-1",
+    )

@@ -13,9 +13,7 @@ import secrets
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import dj_database_url
-
-from project import environment, logconfig
+from project import database, environment, logconfig
 from sharelinks import conf
 
 BASE_DIR = environment.BASE_DIR
@@ -102,52 +100,18 @@ TEMPLATES = [
     },
 ]
 
-# Database: PostgreSQL in production, a SQLite file by default. Connections persist
-# (CONN_MAX_AGE) because opening a PostgreSQL connection per request costs more than the
-# whole click; health checks drop a connection the server has closed.
+# Database: PostgreSQL in production, a SQLite file by default (project.database: how long
+# each wait may last, and how SQLite is opened).
 DATABASE_URL = ENV["DATABASE_URL"] or f"sqlite:///{DATA_DIR / 'db.sqlite3'}"
 DATABASES = {
-    "default": dj_database_url.parse(
+    "default": database.default(
         DATABASE_URL,
         conn_max_age=ENV["CONN_MAX_AGE"],
-        conn_health_checks=True,
+        connect_timeout=ENV["DATABASE_CONNECT_TIMEOUT"],
+        statement_timeout=ENV["DATABASE_STATEMENT_TIMEOUT"],
+        data_dir=DATA_DIR,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Every wait bounded (docs/timeouts.md); a parameter the URL sets itself wins.
-    # connect_timeout: the whole start-up of a connection. statement_timeout: the server's
-    # own limit per statement (`manage.py migrate` lifts it). Keepalives find an idle
-    # pooled connection whose peer vanished within a minute; tcp_user_timeout drops one
-    # whose sent bytes go unacknowledged for 10 s (the server's host gone mid-query). None
-    # of them ends a wait on a peer that acknowledges and never answers: a click's
-    # SHARELINKS_CLICK_DEADLINE does (sharelinks.deadline).
-    _options = DATABASES["default"].setdefault("OPTIONS", {})
-    _statement_ms = ENV["DATABASE_STATEMENT_TIMEOUT"] * 1000
-    _options["options"] = f"-c statement_timeout={_statement_ms} {_options.get('options', '')}"
-    _options["options"] = _options["options"].strip()
-    for _name, _value in {
-        "connect_timeout": ENV["DATABASE_CONNECT_TIMEOUT"],
-        "keepalives": 1,
-        "keepalives_idle": 30,
-        "keepalives_interval": 10,
-        "keepalives_count": 3,
-        "tcp_user_timeout": 10000,  # milliseconds
-    }.items():
-        _options.setdefault(_name, _value)
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
-    # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock when a
-    # transaction starts, so concurrent clicks queue (busy timeout) instead of failing
-    # with "database is locked" when a read lock is upgraded mid-transaction.
-    DATABASES["default"]["OPTIONS"] = {
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
-    }
-    # Tests use a file too: concurrent clicks from several threads need real SQLite
-    # locking, which an in-memory shared-cache database does not have.
-    # One file per test process, so two runs side by side never share a database.
-    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test-db-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

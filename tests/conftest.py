@@ -57,6 +57,9 @@ def s3_settings(s3_server):
     settings.AWS_S3_REGION_NAME = "us-east-1"
     settings.AWS_S3_ADDRESSING_STYLE = "path"
     settings.SHARELINKS_BASE_URL = BASE_URL
+    from sharelinks.conf import app_settings
+
+    app_settings.forget()  # set directly, without setting_changed: read them afresh
     from sharelinks import aws, uploads
 
     aws.client._reset_on_setting_change(setting="AWS_S3_ENDPOINT_URL")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import click, endpoints, fill, headload, report, wrk
+from benchmarks import click, endpoints, fill, headload, printout, report, wrk
 from benchmarks.endpoints import BASELINE_ENDPOINT, ENDPOINTS, Endpoint
 
 WRK_OUTPUT = (
@@ -185,8 +185,8 @@ def test_a_head_row_is_read_against_the_baseline_headload_sent():
     assert head_row.rps_ratio == pytest.approx(150 / 250)
     assert head_row.p99_ratio == pytest.approx(20 / 10)  # median of 8 and 12
     assert report.baseline_drift(group) == (pytest.approx(200 / 300), 1.0)
-    assert "HEAD /s/<code>: wrk cannot read" in report.notes(rows)[0]
-    assert report.notes([base, get]) == []
+    assert "HEAD /s/<code>: wrk cannot read" in printout.notes(rows)[0]
+    assert printout.notes([base, get]) == []
 
 
 def test_the_page_is_judged_against_the_fastest_download_beside_it():

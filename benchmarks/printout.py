@@ -1,0 +1,89 @@
+"""The bench's printed report: the one table, p50 against table size, the verdicts."""
+
+from benchmarks.endpoints import BASELINE, WRK
+from benchmarks.report import (
+    Growth,
+    Measurement,
+    Row,
+    baseline_drift,
+    growth,
+    rows,
+    verdicts,
+)
+
+
+def table(rows_: list[Row]) -> str:
+    """The one table: a line per (database, broker, connections, endpoint)."""
+    head = (
+        f"{'database':<11}{'broker':<7}{'conns':>5}  {'endpoint':<19}{'req/s':>7}{'p50 ms':>8}"
+        f"{'p99 ms':>8}{'req/s÷base':>11}{'p99÷base':>9}{'failed':>7}{'emails':>7}{'S3 HEAD':>8}"
+        f"{'S3 CPU':>7}"
+    )
+    lines = [head, "-" * len(head)]
+    for row in rows_:
+        emails = "-" if row.emails is None else f"{row.emails:.0%}"
+        lines.append(
+            f"{row.database:<11}{row.broker:<7}{row.connections:>5}  {row.endpoint.name:<19}"
+            f"{row.rps:>7.0f}{row.p50_ms:>8.1f}{row.p99_ms:>8.1f}{row.rps_ratio:>11.2f}"
+            f"{row.p99_ratio:>9.2f}{row.failed:>7}{emails:>7}{row.s3_heads:>8.0%}"
+            f"{row.s3_cpu:>7.0%}"
+        )
+    return "\n".join(lines)
+
+
+def notes(rows_: list[Row]) -> list[str]:
+    """The lines under the table that say which baseline a row is read against."""
+    others = [row.endpoint for row in rows_ if row.endpoint.tool != WRK]
+    named = ", ".join(dict.fromkeys(e.name for e in others if e.role != BASELINE))
+    if not named:
+        return []
+    return [
+        f"{named}: wrk cannot read an answer to HEAD, so benchmarks/headload.py sends it and"
+        " its own baseline (HEAD /bench/baseline, the row 'baseline HEAD'); its ratios are"
+        " over that baseline, the other rows' over wrk's."
+    ]
+
+
+def growth_table(pairs: list[Growth], sizes: tuple[int, int]) -> str:
+    small, large = (f"{size:,}" for size in sizes)
+    head = (
+        f"{'database':<11}{'broker':<7}{'conns':>5}  {'endpoint':<19}{'p50 @' + small:>12}"
+        f"{'p50 @' + large:>14}{'ratio':>7}{'÷base':>7}"
+    )
+    lines = [head, "-" * len(head)]
+    for pair in pairs:
+        row = pair.large
+        lines.append(
+            f"{row.database:<11}{row.broker:<7}{row.connections:>5}  {row.endpoint.name:<19}"
+            f"{pair.small.p50_ms:>9.1f} ms{row.p50_ms:>11.1f} ms{pair.ratio:>7.2f}"
+            f"{pair.relative:>7.2f}"
+        )
+    return "\n".join(lines)
+
+
+def results(measurements: list[Measurement], sizes: tuple[int, int], footer: str) -> str:
+    """The whole report: the table at the large size, p50 growth, verdicts."""
+    small, large = sizes
+    small_rows, large_rows = rows(measurements, small), rows(measurements, large)
+    pairs = growth(small_rows, large_rows)
+    drift = baseline_drift(measurements)
+    noise = f"{drift[0]:.2f}x to {drift[1]:.2f}x" if drift else "n/a"
+    return "\n".join(
+        [
+            "",
+            f"{large:,} shares. req/s÷base: over the mean of the baseline runs just before and"
+            " after the endpoint's; p99÷base: over the median p99 of its group's baseline runs.",
+            table(large_rows),
+            *notes(large_rows),
+            f"Noise: the baseline run after an endpoint did {noise} the requests/s of the one"
+            " before it.",
+            "",
+            f"p50 at {large:,} shares over p50 at {small:,} (measured without a broker: no"
+            " click there emails anyone); ÷base: each p50 first divided by its baseline's",
+            growth_table(pairs, sizes),
+            "",
+            *verdicts(large_rows, pairs, sizes),
+            "",
+            footer,
+        ]
+    )
