@@ -9,7 +9,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from sharelinks import aws, counting, express, presence, signing
@@ -76,17 +76,22 @@ def _signed(link: Link, visitor: Visitor, status: LinkStatus) -> ClickResult | s
         if not presence.object_present(share):
             click_record(link=link, outcome=ClickOutcome.MISSING, visitor=visitor)
             return ClickResult(**result, missing=True)
-        return signing.download_url(
-            bucket=share.bucket,
-            key=share.key,
-            filename=share.filename,
-            content_type=share.content_type,
-            expires_in=app_settings.URL_TTL,
-        )
+        return _download_url(share)
     except aws.StorageUnavailable as err:
         logger.error("share %s: cannot presign: %s", share.pk, err)
         click_record(link=link, outcome=ClickOutcome.UNAVAILABLE, visitor=visitor)
         return ClickResult(**result, unavailable=True)
+
+
+def _download_url(share: Share) -> str:
+    """A fresh URL for the share's object (raises aws.StorageUnavailable)."""
+    return signing.download_url(
+        bucket=share.bucket,
+        key=share.key,
+        filename=share.filename,
+        content_type=share.content_type,
+        expires_in=app_settings.URL_TTL,
+    )
 
 
 def _refused(link: Link, status: LinkStatus, visitor: Visitor) -> ClickResult:
@@ -128,14 +133,31 @@ def click_download(*, link: Link, visitor: Visitor) -> ClickResult:
 
 
 def click_express(*, code: str, visitor: Visitor) -> ClickResult | None:
-    """The ordinary press of Download counted in one statement (sharelinks.express), or
-    None: the careful path (link_find, then click_download) decides."""
-    done = express.express_download(code=code, visitor=visitor, now=timezone.now())
-    if done is None:
+    """The ordinary press of Download (valid token, no receipt), counted by one statement
+    before any lookup (sharelinks.express) and presigned in the same transaction; None when
+    that statement counted nothing, and the careful path (link_find, click_download)
+    decides. PostgreSQL only: elsewhere always None."""
+    if connection.vendor != "postgresql":
         return None
-    share, person = done.link.share, done.link.person
-    status = LinkStatus.ACTIVE
-    return ClickResult(status=status, share=share, person=person, url=done.url, click=done.click)
+    now = timezone.now()
+    with transaction.atomic():
+        found = express.download_count(code=code, visitor=visitor, now=now, vouched=False)
+        if found is None:
+            return None
+        link = Link(found.share, found.person)
+        try:
+            url = _download_url(link.share)
+        except aws.StorageUnavailable:
+            transaction.set_rollback(True)  # uncounted; the careful path records the 503
+            return None
+        click = counting.click_instance(link, visitor, now, found.click_id)
+        counting.download_followup(
+            link=link, click=click, first=(found.person or found.share).download_count == 1,
+            networks=found.person and found.person.networks, visitor=visitor, now=now,
+        )  # fmt: skip
+    return ClickResult(
+        status=LinkStatus.ACTIVE, share=link.share, person=link.person, url=url, click=click
+    )
 
 
 def resumable(link: Link, now: datetime | None = None) -> bool:

@@ -1,13 +1,10 @@
 """Counting a download and logging a page view: one statement each on PostgreSQL.
 
 A counted download must change the person's count (if a personal link), the share's count
-and write the click row together, or none of them. On PostgreSQL that is one statement --
-a CTE of the person's conditional UPDATE, the share's conditional UPDATE and the click
-row's INSERT -- so a click costs one round trip and one commit, not one per row. Each
-UPDATE's WHERE clause repeats the limit, so concurrent clicks never pass one: the database
-serialises them on the row lock and each sees the count the one before left. The share's
-UPDATE is conditional on the person's, which the planner must therefore run first: the
-lock order is person, then share, as everywhere else (sharelinks.people, the admin).
+and write the click row together, or none of them. On PostgreSQL that is one statement
+(sharelinks.express: the person's conditional UPDATE, then the share's, and the click row's
+INSERT), so a click costs one round trip, not one per row; the lock order is person, then
+share, as everywhere else (sharelinks.people, the admin).
 
 Clicks of a share without any download limit commit asynchronously
 (`synchronous_commit = off`, for that transaction only): a crash may forget the last
@@ -24,7 +21,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.db.models.functions import Coalesce
 
-from sharelinks import mail, people
+from sharelinks import express, mail, people
 from sharelinks.links import Link
 from sharelinks.models import Click, ClickOutcome, DeliveryKind, Recipient, RecipientState, Share
 from sharelinks.prepared import statement_run
@@ -48,42 +45,6 @@ _TABLES = {
 }
 
 
-# Share.objects.active() in SQL: not revoked, not expired, under its limit.
-_DOWNLOAD_SQL = """
-WITH person AS (
-    UPDATE {person}
-    SET download_count = download_count + 1,
-        last_download_at = %(now)s,
-        first_download_at = COALESCE(first_download_at, %(now)s),
-        networks = CASE WHEN %(network)s::text IS NULL THEN networks
-                   ELSE networks || jsonb_build_object(%(network)s::text, %(seen)s::text) END
-    WHERE id = %(person)s AND state = %(active)s
-      AND (%(per_person)s::integer IS NULL OR download_count < %(per_person)s::integer)
-    RETURNING download_count, networks
-), share AS (
-    UPDATE {share}
-    SET download_count = download_count + 1, last_download_at = %(now)s
-    WHERE id = %(share)s AND revoked_at IS NULL AND expires_at > %(now)s
-      AND (max_downloads IS NULL OR download_count < max_downloads)
-      AND (%(person)s::bigint IS NULL OR EXISTS (SELECT 1 FROM person))
-    RETURNING download_count
-), click AS (
-    INSERT INTO {click} (share_id, recipient_id, at, outcome, client_ip, user_agent, scanner)
-    SELECT %(share)s, %(person)s, %(now)s, %(outcome)s, %(ip)s, %(agent)s, %(scanner)s
-    FROM share
-    RETURNING id
-)
-SELECT (SELECT download_count FROM share), (SELECT download_count FROM person),
-       (SELECT networks FROM person), (SELECT id FROM click){async_commit}
-"""
-# Evaluated in the statement's own transaction: the commit that ends it does not wait.
-_COUNT = {
-    limited: _DOWNLOAD_SQL.format(
-        **_TABLES, async_commit="" if limited else ", set_config('synchronous_commit', 'off', true)"
-    )
-    for limited in (True, False)
-}
-
 _VIEW_SQL = """
 WITH commit_mode AS (SELECT set_config('synchronous_commit', 'off', true)),
 seen AS (
@@ -94,13 +55,6 @@ INSERT INTO {click} (share_id, recipient_id, at, outcome, client_ip, user_agent,
 SELECT %(share)s, %(person)s, %(now)s, %(outcome)s, %(ip)s, %(agent)s, %(scanner)s
 FROM commit_mode
 """.format(**_TABLES)  # noqa: S608 (table names from the models; values are parameters)
-
-
-def _unlimited(link: Link) -> bool:
-    share = link.share
-    return share.max_downloads is None and (
-        link.person is None or share.downloads_per_recipient is None
-    )
 
 
 def _row(link: Link, visitor: Visitor, now: datetime, outcome: str) -> dict:
@@ -139,26 +93,17 @@ def download_count(*, link: Link, visitor: Visitor, now: datetime) -> Counted | 
     """
     if connection.vendor != "postgresql":
         return _download_count_orm(link, visitor, now)
-    person = link.person
-    sql = _COUNT[not _unlimited(link)]
-    params = _row(link, visitor, now, ClickOutcome.REDIRECTED)
-    params.update(
-        active=RecipientState.ACTIVE,
-        per_person=link.share.downloads_per_recipient,
-        network=None if visitor.scanner else visitor.network,
-        seen=now.isoformat(),
-    )
-    share_count, person_count, networks, click_id = statement_run(sql, params)[0][:4]
-    if share_count is None:
-        if person_count is not None:
-            transaction.set_rollback(True)  # the share refused: undo the person's count
+    found = express.download_count(code=link.code, visitor=visitor, now=now, vouched=True)
+    if found is None:
         return None
+    person, counted = link.person, found.person
     if person is not None:
-        person.download_count, person.last_download_at = person_count, now
-        person.first_download_at = person.first_download_at or now
-    return Counted(
-        click_instance(link, visitor, now, click_id), share_count, person_count, networks
-    )
+        person.download_count, person.last_download_at = counted.download_count, now
+        person.first_download_at = counted.first_download_at
+    click = click_instance(link, visitor, now, found.click_id)
+    if person is None:
+        return Counted(click, found.share.download_count, None, None)
+    return Counted(click, found.share.download_count, counted.download_count, counted.networks)
 
 
 def _download_count_orm(link: Link, visitor: Visitor, now: datetime) -> Counted | None:

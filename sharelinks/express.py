@@ -1,20 +1,19 @@
-"""The express download: on PostgreSQL, one statement finds the link, checks it, counts it
-and writes its click row.
+"""The one statement that counts a download on PostgreSQL: it finds the link by code,
+checks every rule, counts it and writes its click row.
 
-Most presses of the Download button are ordinary: a valid token, no password, no receipt,
-an active link whose file the presence survey vouches for. For those the lookup and the
-count need not be two trips to the database: the statement below looks the code up and
-counts only if every rule holds -- the same rules as links.link_status, clicks and
-presence, written as WHERE clauses -- and returns the rows the answer needs. The URL is
-then presigned inside the same transaction: if the credentials fail, the transaction is
-rolled back and nothing was counted. When the statement changes nothing (an unknown code,
-a refusal, a password, a file not vouched for), the caller takes the careful path
-(sharelinks.clicks), which finds out why and answers as always; nothing is counted twice,
-since the statement counted nothing.
+The rules are those of links.link_status, clicks and presence, written as WHERE clauses:
+each UPDATE repeats them, so concurrent clicks never pass a limit (the database serialises
+them on the row lock and each sees the count the one before left). Lock order as
+everywhere: the person's row first (their UPDATE runs first, the share's UPDATE reads its
+result), then the share's. Clicks of shares without any limit commit asynchronously
+(sharelinks.counting explains why that is safe).
 
-Lock order as everywhere: the person's row first (their UPDATE runs first, the share's
-UPDATE reads its result), then the share's. Clicks of shares without any limit commit
-asynchronously (sharelinks.counting explains why that is safe).
+Two callers. The ordinary press of Download (valid token, no password, no receipt) runs it
+before any lookup, with `vouched` unset: it then also requires no password and a file the
+presence survey vouches for, and when it counts nothing the careful path finds out why.
+The careful path (clicks.click_download, after checking the password and the file itself)
+runs it with `vouched` set. Either way the statement changed nothing when it counted
+nothing.
 """
 
 import json
@@ -23,10 +22,8 @@ from datetime import datetime, timedelta
 
 from django.db import connection, transaction
 
-from sharelinks import aws, counting, signing
 from sharelinks.codes import code_is_personal
 from sharelinks.conf import app_settings
-from sharelinks.links import Link
 from sharelinks.models import BucketSurvey, Click, Recipient, RecipientState, Share
 from sharelinks.prepared import statement_run
 from sharelinks.visitors import Visitor
@@ -34,13 +31,15 @@ from sharelinks.visitors import Visitor
 _SHARE_FIELDS = list(Share._meta.concrete_fields)
 _PERSON_FIELDS = list(Recipient._meta.concrete_fields)
 
-# The share's own rules (links.link_status, Share.status_at) and the file's (presence).
-_SHARE_OPEN = """s.password = '' AND s.revoked_at IS NULL AND s.expires_at > %(now)s
+# The share's own rules (links.link_status, Share.status_at) and, unless the caller has
+# checked them itself, no password and a file that is known to be there (presence).
+_SHARE_OPEN = """s.revoked_at IS NULL AND s.expires_at > %(now)s
       AND (s.max_downloads IS NULL OR s.download_count < s.max_downloads)
-      AND s.missing_since IS NULL
-      AND (NOT %(verify)s OR s.object_checked_at > %(fresh)s OR EXISTS (
+      AND (%(vouched)s OR (s.password = '' AND s.missing_since IS NULL
+        AND (NOT %(verify)s OR s.object_checked_at > %(fresh)s OR EXISTS (
           SELECT 1 FROM {survey} b
-          WHERE b.bucket = s.bucket AND b.listed_at > %(fresh)s AND s.created_at < b.listed_at))"""
+          WHERE b.bucket = s.bucket AND b.listed_at > %(fresh)s
+            AND s.created_at < b.listed_at))))"""
 # Read by the commit that ends this transaction (sharelinks.counting: why only these).
 _ASYNC_IF_UNLIMITED = """set_config('synchronous_commit', CASE WHEN s.max_downloads IS NULL
     AND (p.id IS NULL OR s.downloads_per_recipient IS NULL) THEN 'off' ELSE 'on' END, true)"""
@@ -109,12 +108,13 @@ _SQL: dict[bool, str] = {}  # personal? -> the statement, built on first use
 
 
 @dataclass(frozen=True)
-class Express:
-    """A counted download: the link as it is now, its click row, and the URL to send."""
+class Found:
+    """What a counting statement counted: the share and person as they are now, with the
+    person's networks parsed, and the id of the click row it wrote."""
 
-    link: Link
-    click: Click
-    url: str
+    share: Share
+    person: Recipient | None
+    click_id: int
 
 
 def _instance(model, fields, values):
@@ -123,17 +123,19 @@ def _instance(model, fields, values):
     )
 
 
-def express_download(*, code: str, visitor: Visitor, now: datetime) -> Express | None:
-    """Count a download of `code` in one statement and presign its URL, or None (nothing
-    changed: take the careful path). Only on PostgreSQL; elsewhere always None."""
-    if connection.vendor != "postgresql":
-        return None
+def download_count(*, code: str, visitor: Visitor, now: datetime, vouched: bool) -> Found | None:
+    """Count one download of `code`, or change nothing (None). PostgreSQL only.
+
+    Call inside transaction.atomic(): when the share refuses after the person counted, the
+    transaction is marked for rollback, which undoes the person's count.
+    """
     personal = code_is_personal(code)
     if not _SQL:
         _SQL.update(_statements())
     params = {
         "code": code,
         "now": now,
+        "vouched": vouched,
         "verify": app_settings.VERIFY_OBJECT_ON_CLICK,
         "fresh": now - timedelta(seconds=app_settings.VERIFY_OBJECT_CACHE),
         "ip": visitor.network,
@@ -143,37 +145,16 @@ def express_download(*, code: str, visitor: Visitor, now: datetime) -> Express |
         "network": None if visitor.scanner else visitor.network,
         "seen": now.isoformat(),
     }
-    with transaction.atomic():
-        rows = statement_run(_SQL[personal], params)
-        row = rows[0] if rows else None
-        if row is None:
-            return None  # unknown, refused or not vouched for: nothing was changed
-        person = None
-        if personal:
-            person = _instance(Recipient, _PERSON_FIELDS, row)
-            row = row[len(_PERSON_FIELDS) :]
-            if row[0] is None:  # the share refused after the person counted: undo it
-                transaction.set_rollback(True)
-                return None
-            if isinstance(person.networks, str):
-                person.networks = json.loads(person.networks)
-        share = _instance(Share, _SHARE_FIELDS, row)
-        link = Link(share, person)
-        try:
-            url = signing.download_url(
-                bucket=share.bucket,
-                key=share.key,
-                filename=share.filename,
-                content_type=share.content_type,
-                expires_in=app_settings.URL_TTL,
-            )
-        except aws.StorageUnavailable:
-            transaction.set_rollback(True)  # the careful path records the 503
+    rows = statement_run(_SQL[personal], params)
+    if not rows:
+        return None  # unknown, refused or not vouched for: nothing was changed
+    row, person = rows[0], None
+    if personal:
+        person = _instance(Recipient, _PERSON_FIELDS, row)
+        row = row[len(_PERSON_FIELDS) :]
+        if row[0] is None:  # the share refused after the person counted: undo it
+            transaction.set_rollback(True)
             return None
-        click = counting.click_instance(link, visitor, now, row[len(_SHARE_FIELDS)])
-        first = (person or share).download_count == 1
-        counting.download_followup(
-            link=link, click=click, first=first, networks=person and person.networks,
-            visitor=visitor, now=now,
-        )  # fmt: skip
-    return Express(link, click, url)
+        if isinstance(person.networks, str):
+            person.networks = json.loads(person.networks)
+    return Found(_instance(Share, _SHARE_FIELDS, row), person, row[len(_SHARE_FIELDS)])
