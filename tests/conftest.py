@@ -135,12 +135,15 @@ def fresh_failure_memory():
 
     A test that breaks the cache would otherwise leave it skipped (sharelinks.softcache)
     for the next ten seconds of the run, and /healthz would report another test's S3 outage.
+    The storage's clock starts over too: a test that moves this clock while S3 answers
+    would otherwise teach it an offset that dates every later test's URLs.
     """
     from sharelinks import softcache
-    from sharelinks.aws import watch
+    from sharelinks.aws import clock, watch
 
     softcache.forget()
     watch.forget()
+    clock.forget()
     yield
     softcache.forget()
 

@@ -76,6 +76,11 @@ class StorageClock:
         self._offset = offset
         return True
 
+    def forget(self) -> None:
+        """Drop what earlier answers taught: the offset is zero until the next answer."""
+        self._bounds = None
+        self._offset = 0.0
+
     def register(self, target) -> None:
         """Learn from every S3 response of target: a botocore/boto3 client or session.
 
@@ -123,6 +128,11 @@ def now() -> datetime:
 def skew_seconds() -> float:
     """How far the storage's clock runs ahead of this server's, in seconds."""
     return storage_clock.skew_seconds()
+
+
+def forget() -> None:
+    """Start over as a fresh process would, with no offset and nothing learned."""
+    storage_clock.forget()
 
 
 def register(target) -> None:
