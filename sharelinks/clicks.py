@@ -134,27 +134,48 @@ def click_download(*, link: Link, visitor: Visitor) -> ClickResult:
 
 def click_express(*, code: str, visitor: Visitor) -> ClickResult | None:
     """The ordinary press of Download (valid token, no receipt), counted by one statement
-    before any lookup (sharelinks.express) and presigned in the same transaction; None when
-    that statement counted nothing, and the careful path (link_find, click_download)
-    decides. PostgreSQL only: elsewhere always None."""
+    before any lookup (sharelinks.express); None when that statement counted nothing, and
+    the careful path (link_find, click_download) decides. PostgreSQL only: elsewhere None.
+
+    A download that sets nothing else off is counted by a statement that commits by itself,
+    and then signed; one that queues an email is counted and signed in a transaction. If
+    the URL cannot be signed, the count is taken back either way and the careful path
+    answers with its 503 page.
+    """
     if connection.vendor != "postgresql":
         return None
     now = timezone.now()
+    if aws.credentials_problem() is None:  # else signing would likely fail: not at once
+        found = express.download_count(
+            code=code, visitor=visitor, now=now, vouched=False, at_once=True
+        )
+        if found is not None:
+            return _express_signed(found, visitor, now, undo=express.download_uncount)
     with transaction.atomic():
         found = express.download_count(code=code, visitor=visitor, now=now, vouched=False)
         if found is None:
             return None
-        link = Link(found.share, found.person)
-        try:
-            url = _download_url(link.share)
-        except aws.StorageUnavailable:
-            transaction.set_rollback(True)  # uncounted; the careful path records the 503
-            return None
-        click = counting.click_instance(link, visitor, now, found.click_id)
-        counting.download_followup(
-            link=link, click=click, first=(found.person or found.share).download_count == 1,
-            networks=found.person and found.person.networks, visitor=visitor, now=now,
-        )  # fmt: skip
+        # Uncounted on failure; the careful path records the 503.
+        result = _express_signed(found, visitor, now, undo=lambda _: transaction.set_rollback(True))
+        if result is not None:
+            counting.download_followup(
+                link=Link(found.share, found.person), click=result.click, visitor=visitor,
+                first=(found.person or found.share).download_count == 1,
+                networks=found.person and found.person.networks, now=now,
+            )  # fmt: skip
+    return result
+
+
+def _express_signed(found: express.Found, visitor: Visitor, now: datetime, *, undo):
+    """The result of a download the express statement counted, or None after undo(found)
+    when its URL cannot be signed."""
+    link = Link(found.share, found.person)
+    try:
+        url = _download_url(link.share)
+    except aws.StorageUnavailable:
+        undo(found)
+        return None
+    click = counting.click_instance(link, visitor, now, found.click_id)
     return ClickResult(
         status=LinkStatus.ACTIVE, share=link.share, person=link.person, url=url, click=click
     )

@@ -14,6 +14,15 @@ presence survey vouches for, and when it counts nothing the careful path finds o
 The careful path (clicks.click_download, after checking the password and the file itself)
 runs it with `vouched` set. Either way the statement changed nothing when it counted
 nothing.
+
+`at_once`: the statement commits by itself (no BEGIN, no COMMIT: one round trip instead of
+three), so it counts only what needs nothing else written with it -- no owner's email on
+this download, no forwarded-link warning for the person -- and, for a personal link, only
+where no share-wide limit applies, so the share can never refuse after the person counted
+(its UPDATE then rechecks nothing: a staff change committed while the statement ran is
+ordered after the click). Anything else counts nothing and is counted again in a
+transaction by the caller. A click counted at once whose URL then cannot be signed is taken
+back by download_uncount.
 """
 
 import json
@@ -40,6 +49,16 @@ _SHARE_OPEN = """s.revoked_at IS NULL AND s.expires_at > %(now)s
           SELECT 1 FROM {survey} b
           WHERE b.bucket = s.bucket AND b.listed_at > %(fresh)s
             AND s.created_at < b.listed_at))))"""
+# Nothing else to write with this download: the owner hears of none of it, and a personal
+# link is not about to be flagged as forwarded (people.person_networks_seen, in SQL).
+_QUIET_SHARE = """(NOT %(at_once)s OR s.notify_downloads = 'never'
+      OR (s.notify_downloads = 'first' AND s.download_count > 0))"""
+_QUIET_PERSON = """(NOT %(at_once)s OR (s.max_downloads IS NULL
+      AND (s.notify_downloads = 'never' OR (s.notify_downloads = 'first' AND r.download_count > 0))
+      AND (%(network)s::text IS NULL OR r.forwarded_at IS NOT NULL OR (
+        SELECT count(*) FROM jsonb_each_text(
+          r.networks || jsonb_build_object(%(network)s::text, %(seen)s::text)) n
+        WHERE n.value::timestamptz >= %(since)s) < %(forward_networks)s)))"""
 # Read by the commit that ends this transaction (sharelinks.counting: why only these).
 _ASYNC_IF_UNLIMITED = """set_config('synchronous_commit', CASE WHEN s.max_downloads IS NULL
     AND (p.id IS NULL OR s.downloads_per_recipient IS NULL) THEN 'off' ELSE 'on' END, true)"""
@@ -47,7 +66,7 @@ _ASYNC_IF_UNLIMITED = """set_config('synchronous_commit', CASE WHEN s.max_downlo
 _GENERAL_SQL = """
 WITH s AS (
     UPDATE {share} s SET download_count = s.download_count + 1, last_download_at = %(now)s
-    WHERE s.code = %(code)s AND s.general_link AND {share_open}
+    WHERE s.code = %(code)s AND s.general_link AND {share_open} AND {quiet_share}
     RETURNING {share_columns}
 ), c AS (
     INSERT INTO {click} (share_id, recipient_id, at, outcome, client_ip, user_agent, scanner)
@@ -67,12 +86,13 @@ WITH p AS (
     FROM {share} s
     WHERE r.code = %(code)s AND r.share_id = s.id AND r.state = %(active)s
       AND (s.downloads_per_recipient IS NULL OR r.download_count < s.downloads_per_recipient)
-      AND {share_open}
+      AND {share_open} AND {quiet_person}
     RETURNING {person_columns}
 ), s AS (
     UPDATE {share} s SET download_count = s.download_count + 1, last_download_at = %(now)s
-    FROM p WHERE s.id = p.share_id AND s.revoked_at IS NULL AND s.expires_at > %(now)s
-      AND (s.max_downloads IS NULL OR s.download_count < s.max_downloads)
+    FROM p WHERE s.id = p.share_id AND (%(at_once)s OR (s.revoked_at IS NULL
+      AND s.expires_at > %(now)s
+      AND (s.max_downloads IS NULL OR s.download_count < s.max_downloads)))
     RETURNING {share_columns}
 ), c AS (
     INSERT INTO {click} (share_id, recipient_id, at, outcome, client_ip, user_agent, scanner)
@@ -96,6 +116,8 @@ def _statements() -> dict[bool, str]:
         "click": Click._meta.db_table,
         "share_open": _SHARE_OPEN.format(survey=BucketSurvey._meta.db_table),
         "async_commit": _ASYNC_IF_UNLIMITED,
+        "quiet_share": _QUIET_SHARE,
+        "quiet_person": _QUIET_PERSON,
         "share_columns": _columns("s", _SHARE_FIELDS),
         "person_columns": _columns("r", _PERSON_FIELDS),
         "share_out": _columns("s", _SHARE_FIELDS),
@@ -123,11 +145,13 @@ def _instance(model, fields, values):
     )
 
 
-def download_count(*, code: str, visitor: Visitor, now: datetime, vouched: bool) -> Found | None:
+def download_count(
+    *, code: str, visitor: Visitor, now: datetime, vouched: bool, at_once: bool = False
+) -> Found | None:
     """Count one download of `code`, or change nothing (None). PostgreSQL only.
 
-    Call inside transaction.atomic(): when the share refuses after the person counted, the
-    transaction is marked for rollback, which undoes the person's count.
+    Call inside transaction.atomic() unless at_once: when the share refuses after the person
+    counted, the transaction is marked for rollback, which undoes the person's count.
     """
     personal = code_is_personal(code)
     if not _SQL:
@@ -144,6 +168,9 @@ def download_count(*, code: str, visitor: Visitor, now: datetime, vouched: bool)
         "active": RecipientState.ACTIVE,
         "network": None if visitor.scanner else visitor.network,
         "seen": now.isoformat(),
+        "at_once": at_once,
+        "since": now - timedelta(seconds=app_settings.FORWARD_WINDOW),
+        "forward_networks": app_settings.FORWARD_NETWORKS,
     }
     rows = statement_run(_SQL[personal], params)
     if not rows:
@@ -158,3 +185,31 @@ def download_count(*, code: str, visitor: Visitor, now: datetime, vouched: bool)
         if isinstance(person.networks, str):
             person.networks = json.loads(person.networks)
     return Found(_instance(Share, _SHARE_FIELDS, row), person, row[len(_SHARE_FIELDS)])
+
+
+_UNCOUNT_SQL = """
+WITH c AS (
+    DELETE FROM {click} WHERE id = %(click)s RETURNING share_id, recipient_id
+), p AS (
+    UPDATE {person} r SET download_count = r.download_count - 1,
+        first_download_at = CASE WHEN r.download_count = 1 THEN NULL ELSE r.first_download_at END,
+        last_download_at = CASE WHEN r.download_count = 1 THEN NULL ELSE r.last_download_at END
+    FROM c WHERE r.id = c.recipient_id
+    RETURNING r.id
+)
+UPDATE {share} s SET download_count = s.download_count - 1,
+    last_download_at = CASE WHEN s.download_count = 1 THEN NULL ELSE s.last_download_at END
+FROM c LEFT JOIN p ON true WHERE s.id = c.share_id
+"""
+
+
+def download_uncount(found: Found) -> None:
+    """Take back a download counted at once whose URL could not be signed: its click row
+    goes, the counts go down by one (person first, then share), in one statement. A last
+    download time stays where this click set it unless the count is back to zero."""
+    names = {
+        "share": Share._meta.db_table,
+        "person": Recipient._meta.db_table,
+        "click": Click._meta.db_table,
+    }
+    statement_run(_UNCOUNT_SQL.format(**names), {"click": found.click_id})

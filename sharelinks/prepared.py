@@ -14,9 +14,21 @@ select_related objects and annotations arrive exactly as the ORM would give them
 On PostgreSQL these statements are also prepared on the server (statement_run): Django
 sends each query as text with its values inlined, which PostgreSQL parses and plans anew
 every time -- for the click's counting statement, planning took longer than running it.
-A prepared statement is planned once per connection and then only executed.
+A prepared statement is planned once per connection and then only executed. Django turns
+psycopg's preparing off (prepare_threshold None, for connection poolers), which would also
+ignore a statement's own prepare=True; the connection is given a threshold no other query
+reaches instead, so only these statements are prepared. Behind PgBouncer that needs
+transaction pooling with `max_prepared_statements` (1.21 and later) or session pooling.
+
+Django checks a reused connection with a `SELECT 1` at the first query of each request
+(CONN_HEALTH_CHECKS), a round trip as long as the click's own statement. A connection that
+answered one of these statements moments ago (RECENTLY_ANSWERED) is taken as healthy
+without asking again: under load that is every click. The cost is the rare click that
+runs into a server restarted in that second: its statement fails, it answers the 503 page
+(the view's DatabaseError), and Django closes the broken connection when the request ends.
 """
 
+import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,6 +39,10 @@ from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators
 
 _PLACEHOLDER = "\x00prepared\x00"  # stands in for the value while compiling
+# psycopg prepares a query by itself after this many runs: never, in effect (see above).
+_ONLY_WHEN_ASKED = sys.maxsize
+# Seconds after an answer during which a connection needs no health check of its own.
+RECENTLY_ANSWERED = 1.0
 
 
 @dataclass(frozen=True)
@@ -113,14 +129,22 @@ def statement_run(
             cursor.execute(sql, params)
             return cursor.fetchall() if cursor.description else []
     import psycopg  # only where PostgreSQL is the database
+    from psycopg.pq import ExecStatus
 
+    started = time.monotonic()
+    if started - getattr(connection, "_answered_at", -RECENTLY_ANSWERED) < RECENTLY_ANSWERED:
+        connection.health_check_done = True  # it answered a moment ago: no SELECT 1
     connection.close_if_health_check_failed()
     connection.ensure_connection()
-    started = time.monotonic()
+    if connection.connection.prepare_threshold is None:
+        connection.connection.prepare_threshold = _ONLY_WHEN_ASKED
     with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(sql, params, prepare=True)
-        rows = cursor.fetchall() if cursor.description else []
+        # Not cursor.description: it builds an object per column, and a click returns
+        # about sixty columns.
+        result = cursor.pgresult
+        rows = cursor.fetchall() if result and result.status == ExecStatus.TUPLES_OK else []
+    answered = connection._answered_at = time.monotonic()
     if connection.queries_logged:
-        duration = time.monotonic() - started
-        connection.queries_log.append({"sql": sql, "time": f"{duration:.3f}"})
+        connection.queries_log.append({"sql": sql, "time": f"{answered - started:.3f}"})
     return rows

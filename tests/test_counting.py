@@ -93,3 +93,49 @@ def test_a_press_of_download_is_one_statement_on_postgresql(client, personal):
     # The test's own transaction wraps the click's in a savepoint; in a request it is BEGIN.
     statements = [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"]]
     assert len(statements) == 1, [statement[:80] for statement in statements]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("personal", [False, True], ids=["general link", "personal link"])
+def test_a_download_counted_at_once_whose_url_cannot_be_signed_is_taken_back(
+    client, settings, personal
+):
+    # The ordinary press commits its count by itself before signing (sharelinks.express,
+    # at_once). Signing then fails for real: a presigner setting the app refuses.
+    if connection.vendor != "postgresql":
+        pytest.skip("runs in the PostgreSQL pass (DATABASE_URL=$TEST_DATABASE_URL)")
+    share, sato, _ = two_people(notify_downloads="never")
+    Share.objects.filter(pk=share.pk).update(general_link=True)
+    path = sato.path if personal else share.path
+    token = page_token(client.get(path))
+    settings.SHARELINKS_PRESIGNER = "by-hand"
+    response = client.post(path, {"token": token})
+    assert response.status_code == 503
+    assert b"Please try again in a minute" in response.content
+    share.refresh_from_db()
+    sato.refresh_from_db()
+    assert (share.download_count, share.last_download_at) == (0, None)
+    assert (sato.download_count, sato.first_download_at, sato.last_download_at) == (0, None, None)
+    outcomes = list(share.clicks.exclude(outcome=ClickOutcome.VIEWED).values_list("outcome"))
+    assert outcomes == [(ClickOutcome.UNAVAILABLE,)]
+    settings.SHARELINKS_PRESIGNER = "builtin"
+    assert client.post(path, {"token": token}).status_code == 303
+    share.refresh_from_db()
+    assert share.download_count == 1
+
+
+@pytest.mark.postgres
+def test_the_counting_statement_is_planned_once_per_connection(client):
+    # Django turns psycopg's preparing off; sharelinks.prepared turns it on for its own
+    # statements only, so the server keeps their plan and Django's queries stay unprepared.
+    if connection.vendor != "postgresql":
+        pytest.skip("runs in the PostgreSQL pass (DATABASE_URL=$TEST_DATABASE_URL)")
+    share = ShareFactory(notify_downloads="never")
+    token = page_token(client.get(share.path))
+    for _ in range(2):
+        assert client.post(share.path, {"token": token}).status_code == 303
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any("UPDATE sharelinks_share s SET download_count" in sql for sql in prepared)
+    assert not any("pg_prepared_statements" in sql for sql in prepared)

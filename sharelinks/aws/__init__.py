@@ -39,6 +39,7 @@ from sharelinks.aws.uploads import (
     parts_list,
     presigned_post,
 )
+from sharelinks.aws.watch import credentials_problem
 
 __all__ = [
     "CredentialStatus",
@@ -54,6 +55,7 @@ __all__ = [
     "client_description",
     "client_reset",
     "credential_status",
+    "credentials_problem",
     "get_client",
     "get_session",
     "multipart_abort",
