@@ -168,6 +168,28 @@ def test_a_real_database_fault_inside_the_click_rolls_back_all_three(client, mod
 
 
 @pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_page_view_row_that_cannot_be_written_is_the_503_page(client):
+    # A page view is one asynchronously committed INSERT (sharelinks.counting): its
+    # failure still answers the 503 page, never a 500 or a page without its row.
+    if connection.vendor != "postgresql":
+        pytest.skip("runs in the PostgreSQL pass (DATABASE_URL=$TEST_DATABASE_URL)")
+    share = ShareFactory()
+    table = Click._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(TRIGGER.format(table=table, condition="NEW.outcome = 'viewed'"))
+    try:
+        assert_unavailable_page(client.get(share.path))
+        assert client.head(share.path).status_code == 200  # HEAD writes no row
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TRIGGER sharelinks_test_fail ON {table}")
+            cursor.execute("DROP FUNCTION sharelinks_test_fail()")
+    assert client.get(share.path).status_code == 200
+    assert list(share.clicks.values_list("outcome", flat=True)) == [ClickOutcome.VIEWED]
+
+
+@pytest.mark.postgres
 def test_postgresql_falling_silent_mid_connection_answers_the_503_page(client, pg_proxy, settings):
     # Nothing in libpq ends this wait (the server acknowledges, keepalives are answered):
     # the click's deadline does, and the connection left mid-query is dropped.
