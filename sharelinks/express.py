@@ -39,6 +39,19 @@ from sharelinks.visitors import Visitor
 
 _SHARE_FIELDS = list(Share._meta.concrete_fields)
 _PERSON_FIELDS = list(Recipient._meta.concrete_fields)
+# What a download counted at once is answered with: the link's code, the object to sign
+# and the counts. Fewer columns to send and parse; the rest are deferred fields, read with a
+# query on access, which nothing answering the click does.
+_SHARE_BRIEF = [
+    field for field in _SHARE_FIELDS if field.name in {
+        "id", "code", "bucket", "key", "filename", "content_type", "download_count",
+        "last_download_at",
+    }
+]  # fmt: skip
+_PERSON_BRIEF = [
+    field for field in _PERSON_FIELDS
+    if field.name in {"id", "share", "code", "download_count", "last_download_at"}
+]  # fmt: skip
 
 # The share's own rules (links.link_status, Share.status_at) and, unless the caller has
 # checked them itself, no password and a file that is known to be there (presence).
@@ -108,8 +121,15 @@ def _columns(alias: str, fields) -> str:
     return ", ".join(f"{alias}.{connection.ops.quote_name(field.column)}" for field in fields)
 
 
-def _statements() -> dict[bool, str]:
-    """Both statements, with the models' table and column names (never a request's value)."""
+def _fields(personal: bool, at_once: bool) -> tuple[list, list]:
+    """The person's and the share's fields the statement answers with."""
+    share = _SHARE_BRIEF if at_once else _SHARE_FIELDS
+    return (_PERSON_BRIEF if at_once else _PERSON_FIELDS) if personal else [], share
+
+
+def _statements() -> dict[tuple[bool, bool], str]:
+    """The statements by (personal?, at once?), with the models' table and column names
+    (never a request's value)."""
     names = {
         "share": Share._meta.db_table,
         "person": Recipient._meta.db_table,
@@ -120,13 +140,21 @@ def _statements() -> dict[bool, str]:
         "quiet_person": _QUIET_PERSON,
         "share_columns": _columns("s", _SHARE_FIELDS),
         "person_columns": _columns("r", _PERSON_FIELDS),
-        "share_out": _columns("s", _SHARE_FIELDS),
-        "person_out": _columns("p", _PERSON_FIELDS),
     }
-    return {False: _GENERAL_SQL.format(**names), True: _PERSON_SQL.format(**names)}
+    statements = {}
+    for personal in (False, True):
+        for at_once in (False, True):
+            person_fields, share_fields = _fields(personal, at_once)
+            out = {
+                "share_out": _columns("s", share_fields),
+                "person_out": _columns("p", person_fields),
+            }
+            sql = _PERSON_SQL if personal else _GENERAL_SQL
+            statements[personal, at_once] = sql.format(**names, **out)
+    return statements
 
 
-_SQL: dict[bool, str] = {}  # personal? -> the statement, built on first use
+_SQL: dict[tuple[bool, bool], str] = {}  # built on first use
 
 
 @dataclass(frozen=True)
@@ -172,19 +200,20 @@ def download_count(
         "since": now - timedelta(seconds=app_settings.FORWARD_WINDOW),
         "forward_networks": app_settings.FORWARD_NETWORKS,
     }
-    rows = statement_run(_SQL[personal], params)
+    rows = statement_run(_SQL[personal, at_once], params)
     if not rows:
         return None  # unknown, refused or not vouched for: nothing was changed
+    person_fields, share_fields = _fields(personal, at_once)
     row, person = rows[0], None
     if personal:
-        person = _instance(Recipient, _PERSON_FIELDS, row)
-        row = row[len(_PERSON_FIELDS) :]
+        person = _instance(Recipient, person_fields, row)
+        row = row[len(person_fields) :]
         if row[0] is None:  # the share refused after the person counted: undo it
             transaction.set_rollback(True)
             return None
-        if isinstance(person.networks, str):
+        if not at_once and isinstance(person.networks, str):
             person.networks = json.loads(person.networks)
-    return Found(_instance(Share, _SHARE_FIELDS, row), person, row[len(_SHARE_FIELDS)])
+    return Found(_instance(Share, share_fields, row), person, row[len(share_fields)])
 
 
 _UNCOUNT_SQL = """
