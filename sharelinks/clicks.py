@@ -209,3 +209,15 @@ def click_resume(*, link: Link, visitor: Visitor) -> ClickResult:
 def page_viewed(*, link: Link, visitor: Visitor, outcome: ClickOutcome) -> None:
     """Record a GET of the page (or its refusal); a person's own page counts their views."""
     counting.view_record(link=link, visitor=visitor, now=timezone.now(), outcome=outcome)
+
+
+def link_viewed(*, code: str, visitor: Visitor) -> tuple[Link | None, int | None]:
+    """A GET's lookup, with its "viewed" row written by the same statement on PostgreSQL
+    (the row's id; None elsewhere, where page_viewed records it)."""
+    return counting.link_viewed(code=code, visitor=visitor, now=timezone.now())
+
+
+def view_amend(click_id: int | None, *, link: Link, visitor: Visitor, outcome=None) -> None:
+    """Give link_viewed's row the outcome the page had (None: no row at all)."""
+    if click_id is not None:
+        counting.view_amend(click_id, link=link, visitor=visitor, outcome=outcome)

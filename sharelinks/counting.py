@@ -22,7 +22,8 @@ from django.db.models import F
 from django.db.models.functions import Coalesce
 
 from sharelinks import express, mail, people
-from sharelinks.links import Link
+from sharelinks.codes import code_is_personal
+from sharelinks.links import Link, link_find, link_find_writing
 from sharelinks.models import Click, ClickOutcome, DeliveryKind, Recipient, RecipientState, Share
 from sharelinks.prepared import statement_run
 from sharelinks.visitors import Visitor
@@ -55,6 +56,56 @@ INSERT INTO {click} (share_id, recipient_id, at, outcome, client_ip, user_agent,
 SELECT %(share)s, %(person)s, %(now)s, %(outcome)s, %(ip)s, %(agent)s, %(scanner)s
 FROM commit_mode
 """.format(**_TABLES)  # noqa: S608 (table names from the models; values are parameters)
+
+
+# A GET's lookup and its "viewed" row in one statement (links.link_find_writing), by the
+# code's kind: the row is written for whatever the code finds, committed without waiting
+# for the disk as every page view, and amended (view_amend) where the page turns out to
+# be another. A person's own page counts their views (not a scanner's).
+_LOOKUP_VIEW_SQL = {
+    False: """written AS (
+    INSERT INTO {click} (share_id, recipient_id, at, outcome, client_ip, user_agent, scanner)
+    SELECT s.id, NULL, %s, 'viewed', %s, %s, %s
+    FROM {share} s, (SELECT set_config('synchronous_commit', 'off', true)) commit_mode
+    WHERE s.code = %s
+    RETURNING id
+)""".format(**_TABLES),  # noqa: S608 (table names from the models; values are parameters)
+    True: """seen AS (
+    UPDATE {person} SET view_count = view_count + 1 WHERE code = %s AND NOT %s
+), written AS (
+    INSERT INTO {click} (share_id, recipient_id, at, outcome, client_ip, user_agent, scanner)
+    SELECT r.share_id, r.id, %s, 'viewed', %s, %s, %s
+    FROM {person} r, (SELECT set_config('synchronous_commit', 'off', true)) commit_mode
+    WHERE r.code = %s
+    RETURNING id
+)""".format(**_TABLES),  # noqa: S608
+}
+
+
+def link_viewed(*, code: str, visitor: Visitor, now: datetime) -> tuple[Link | None, int | None]:
+    """The link with this code and, on PostgreSQL, the id of the "viewed" row the same
+    statement wrote: a GET's one round trip. Elsewhere the id is None and the caller
+    records the view itself (view_record)."""
+    if connection.vendor != "postgresql":
+        return link_find(code), None
+    personal = code_is_personal(code)
+    params = [now, visitor.network, visitor.user_agent, visitor.scanner, code]
+    if personal:
+        params = [code, visitor.scanner, *params]
+    return link_find_writing(code, _LOOKUP_VIEW_SQL[personal], params)
+
+
+def view_amend(click_id: int, *, link: Link, visitor: Visitor, outcome: str | None) -> None:
+    """The page link_viewed's row was written for turned out otherwise: the row gets that
+    outcome, or goes (None: an answer that logs no view); a person's view, counted with
+    it, is taken back."""
+    rows = Click.objects.filter(pk=click_id)
+    if outcome is None:
+        rows.delete()
+    else:
+        rows.update(outcome=outcome)
+    if link.person is not None and not visitor.scanner:
+        Recipient.objects.filter(pk=link.person.pk).update(view_count=F("view_count") - 1)
 
 
 def _row(link: Link, visitor: Visitor, now: datetime, outcome: str) -> dict:

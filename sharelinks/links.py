@@ -5,6 +5,7 @@ a pasted link."""
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
@@ -133,11 +134,21 @@ def link_find(code: str) -> Link | None:
     says whether it is a person's or a share's. The same query brings when the share's
     bucket was last surveyed (sharelinks.presence).
     """
+    return _found(code, lambda lookup: (lookup.first(code), None))[0]
+
+
+def link_find_writing(code: str, ctes: str, cte_params: list) -> tuple[Link | None, Any]:
+    """link_find, with the WITH queries `ctes` run in the same statement (PostgreSQL:
+    PreparedLookup.first_writing); what they return comes back beside the link."""
+    return _found(code, lambda lookup: lookup.first_writing(code, ctes, cte_params))
+
+
+def _found(code: str, find) -> tuple[Link | None, Any]:
     if code_is_personal(code):
-        person = _PERSON_BY_CODE.first(code)
+        person, extra = find(_PERSON_BY_CODE)
         if person is None:
-            return None
+            return None, extra
         setattr(person.share, SURVEYED_AT, getattr(person, SURVEYED_AT))
-        return Link(person.share, person)
-    share = _SHARE_BY_CODE.first(code)
-    return Link(share) if share else None
+        return Link(person.share, person), extra
+    share, extra = find(_SHARE_BY_CODE)
+    return (Link(share) if share else None), extra

@@ -92,16 +92,16 @@ class PreparedLookup:
             annotations=dict(compiler.annotation_col_map or {}),
         )
 
-    def first(self, value: Any, using: str = DEFAULT_DB_ALIAS) -> Model | None:
+    def _ready(self, value: Any, using: str) -> tuple[_Compiled, list]:
         compiled = self._compiled.get(using)
         if compiled is None:
             compiled = self._compiled[using] = self._compile(using)
         params = list(compiled.params)
         params[compiled.at] = value
-        rows = statement_run(compiled.sql, params, using=using)
-        row = rows[0] if rows else None
-        if row is None:
-            return None
+        return compiled, params
+
+    @staticmethod
+    def _instance(compiled: _Compiled, row: tuple, using: str) -> Model:
         if compiled.converters:
             row = next(iter(compiled.compiler.apply_converters([row], compiled.converters)))
         instance = compiled.model.from_db(
@@ -112,6 +112,30 @@ class PreparedLookup:
         for name, position in compiled.annotations.items():
             setattr(instance, name, row[position])
         return instance
+
+    def first(self, value: Any, using: str = DEFAULT_DB_ALIAS) -> Model | None:
+        compiled, params = self._ready(value, using)
+        rows = statement_run(compiled.sql, params, using=using)
+        return self._instance(compiled, rows[0], using) if rows else None
+
+    def first_writing(
+        self, value: Any, ctes: str, cte_params: Sequence, using: str = DEFAULT_DB_ALIAS
+    ) -> tuple[Model | None, Any]:
+        """first(value), and in the same statement the WITH queries `ctes` (%s parameters),
+        which write and name one `written`, whose RETURNING's value comes back beside the
+        instance.
+
+        One round trip for a lookup and a row written about what it finds, where the write
+        selects the same row itself (both see one snapshot, so both find it or neither
+        does). PostgreSQL only: data-modifying WITH queries.
+        """
+        compiled, params = self._ready(value, using)
+        # Both parts are SQL of ours; every value is a parameter.
+        sql = f"WITH {ctes} SELECT found.*, (SELECT * FROM written LIMIT 1) FROM ({compiled.sql}) found"  # noqa: E501, S608
+        rows = statement_run(sql, [*cte_params, *params], using=using)
+        if not rows:
+            return None, None
+        return self._instance(compiled, rows[0][:-1], using), rows[0][-1]
 
 
 def statement_run(

@@ -63,18 +63,22 @@ def _answer(request: HttpRequest, result: clicks.ClickResult) -> HttpResponse:
     return response
 
 
-def _look(request: HttpRequest, link: Link, visitor: Visitor, receipt: int | None):
-    """GET and HEAD: the page a person would see; a GET leaves a "viewed" row."""
+def _look(request, link: Link, visitor: Visitor, receipt: int | None, viewed: int | None = None):
+    """GET and HEAD: the page a person would see; a GET leaves a "viewed" row (`viewed`:
+    the one its lookup wrote on PostgreSQL, amended here when the page is another)."""
     result = clicks.click_look(link=link)
     resume = receipt is not None and clicks.resumable(link)
     if result.unavailable:
+        clicks.view_amend(viewed, link=link, visitor=visitor)
         return pages.unavailable(request)
     if (result.status != LinkStatus.ACTIVE and not resume) or result.missing:
         if request.method == "GET":
             outcome = ClickOutcome.MISSING if result.missing else clicks.REFUSALS[result.status]
-            clicks.page_viewed(link=link, outcome=outcome, visitor=visitor)
+            if viewed is None:
+                clicks.page_viewed(link=link, outcome=outcome, visitor=visitor)
+            clicks.view_amend(viewed, link=link, visitor=visitor, outcome=outcome)
         return pages.gone(request, result)
-    if request.method == "GET":
+    if request.method == "GET" and viewed is None:
         clicks.page_viewed(link=link, outcome=ClickOutcome.VIEWED, visitor=visitor)
     return pages.landing(request, link, resume=resume)
 
@@ -139,14 +143,19 @@ def share_link(request: HttpRequest, code: str) -> HttpResponse:
                 result = clicks.click_express(code=code, visitor=visitor)
                 if result is not None:  # else the careful path below finds out why not
                     return _answer(request, result)
-            link = link_find(code)
+            viewed = None
+            if request.method == "GET":
+                link, viewed = clicks.link_viewed(code=code, visitor=visitor)
+            else:
+                link = link_find(code)
             if link is None:
                 return _unknown(request, visitor)
             if request.method == "POST":
                 return _post(request, link, visitor, receipt)
             if _direct(request, link):
+                clicks.view_amend(viewed, link=link, visitor=visitor)  # a download, no view
                 return _answer(request, clicks.click_download(link=link, visitor=visitor))
-            return _look(request, link, visitor, receipt)
+            return _look(request, link, visitor, receipt, viewed)
     except DeadlineExceeded:
         logger.error("click answered 503: over SHARELINKS_CLICK_DEADLINE", exc_info=True)
         return pages.unavailable(request)

@@ -5,7 +5,7 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
-from sharelinks import counting
+from sharelinks import counting, people
 from sharelinks.links import link_find
 from sharelinks.models import Click, ClickOutcome, Share
 from sharelinks.visitors import Visitor
@@ -139,3 +139,47 @@ def test_the_counting_statement_is_planned_once_per_connection(client):
         prepared = [row[0] for row in cursor.fetchall()]
     assert any("UPDATE sharelinks_share s SET download_count" in sql for sql in prepared)
     assert not any("pg_prepared_statements" in sql for sql in prepared)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("personal", [False, True], ids=["general link", "personal link"])
+def test_a_look_at_the_page_is_one_statement_with_its_row_on_postgresql(client, personal):
+    if connection.vendor != "postgresql":
+        pytest.skip("runs in the PostgreSQL pass (DATABASE_URL=$TEST_DATABASE_URL)")
+    from django.test.utils import CaptureQueriesContext
+
+    share, sato, _ = two_people()
+    # The file checked a moment ago: the page asks S3 nothing (sharelinks.presence).
+    Share.objects.filter(pk=share.pk).update(general_link=True, object_checked_at=timezone.now())
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(sato.path if personal else share.path).status_code == 200
+    statements = [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"]]
+    assert len(statements) == 1, [statement[:80] for statement in statements]
+    assert list(share.clicks.values_list("outcome", "recipient")) == [
+        (ClickOutcome.VIEWED, sato.pk if personal else None)
+    ]
+    sato.refresh_from_db()
+    assert sato.view_count == (1 if personal else 0)
+
+
+def test_a_page_that_turns_out_refused_leaves_one_row_of_its_own_and_no_view(client):
+    # On PostgreSQL the lookup writes a "viewed" row at once; the page it turns out to be
+    # amends it. Either way: one row per GET, saying what the person saw.
+    share, sato, ito = two_people()
+    people.person_withdraw(person=ito)
+    assert client.get(ito.path).status_code == 410
+    assert client.get(sato.path).status_code == 200
+    rows = share.clicks.order_by("pk").values_list("recipient", "outcome")
+    assert list(rows) == [
+        (ito.pk, ClickOutcome.PERSON_WITHDRAWN),
+        (sato.pk, ClickOutcome.VIEWED),
+    ]
+    ito.refresh_from_db()
+    sato.refresh_from_db()
+    assert (ito.view_count, sato.view_count) == (0, 1)
+
+
+def test_a_direct_link_fetched_by_get_logs_the_download_and_no_view(client):
+    share = ShareFactory(direct_download=True)
+    assert client.get(share.path).status_code == 302
+    assert list(share.clicks.values_list("outcome", flat=True)) == [ClickOutcome.REDIRECTED]

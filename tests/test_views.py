@@ -198,10 +198,10 @@ def test_too_many_unknown_codes_from_one_network_get_429_but_real_links_still_wo
 def test_database_failure_answers_503_with_retry_after(client, monkeypatch):
     # A real outage cannot be staged inside the test database; the service raising the
     # driver's error is what the view sees when PostgreSQL is down.
-    def database_down(code):
+    def database_down(code, find):
         raise DatabaseError("connection refused")
 
-    monkeypatch.setattr("sharelinks.views.link_find", database_down)
+    monkeypatch.setattr("sharelinks.links._found", database_down)  # every lookup by code
     response = client.get("/s/" + "D" * 22)
     assert response.status_code == 503
     assert response["Retry-After"] == "30"
