@@ -6,6 +6,8 @@ recipient gets (the 503 page with Retry-After, or the download) and what was cou
 none asserts how long it took (hang_guard only ends a run that would never finish).
 """
 
+import contextlib
+
 import pytest
 from django.db import OperationalError, connection
 
@@ -136,6 +138,21 @@ FOR EACH ROW WHEN ({condition}) EXECUTE FUNCTION sharelinks_test_fail();
 """
 
 
+@contextlib.contextmanager
+def injected_fault(model, condition: str):
+    """Every INSERT into model's table where condition holds fails inside PostgreSQL, as a
+    full disk would (a trigger, removed afterwards)."""
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(TRIGGER.format(table=table, condition=condition))
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TRIGGER sharelinks_test_fail ON {table}")
+            cursor.execute("DROP FUNCTION sharelinks_test_fail()")
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(
@@ -149,14 +166,8 @@ def test_a_real_database_fault_inside_the_click_rolls_back_all_three(client, mod
     share = ShareFactory(notify_downloads=NotifyDownloads.EVERY, owner__email="o@corp.example")
     token = page_token(client.get(share.path))
     rows_before = Click.objects.count()
-    with connection.cursor() as cursor:
-        cursor.execute(TRIGGER.format(table=model._meta.db_table, condition=condition))
-    try:
+    with injected_fault(model, condition):
         response = client.post(share.path, {"token": token})
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"DROP TRIGGER sharelinks_test_fail ON {model._meta.db_table}")
-            cursor.execute("DROP FUNCTION sharelinks_test_fail()")
     if model is Share:  # the control: no fault, everything counted
         assert response.status_code == 303
         assert Share.objects.get(pk=share.pk).download_count == 1
@@ -170,21 +181,14 @@ def test_a_real_database_fault_inside_the_click_rolls_back_all_three(client, mod
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_page_view_row_that_cannot_be_written_is_the_503_page(client):
-    # A page view is one asynchronously committed INSERT (sharelinks.counting): its
-    # failure still answers the 503 page, never a 500 or a page without its row.
+    # A page view's row is written by the lookup's own statement (sharelinks.counting):
+    # its failure still answers the 503 page, never a 500 or a page without its row.
     if connection.vendor != "postgresql":
         pytest.skip("runs in the PostgreSQL pass (DATABASE_URL=$TEST_DATABASE_URL)")
     share = ShareFactory()
-    table = Click._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(TRIGGER.format(table=table, condition="NEW.outcome = 'viewed'"))
-    try:
+    with injected_fault(Click, "NEW.outcome = 'viewed'"):
         assert_unavailable_page(client.get(share.path))
         assert client.head(share.path).status_code == 200  # HEAD writes no row
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"DROP TRIGGER sharelinks_test_fail ON {table}")
-            cursor.execute("DROP FUNCTION sharelinks_test_fail()")
     assert client.get(share.path).status_code == 200
     assert list(share.clicks.values_list("outcome", flat=True)) == [ClickOutcome.VIEWED]
 
