@@ -17,12 +17,14 @@ nothing.
 
 `at_once`: the statement commits by itself (no BEGIN, no COMMIT: one round trip instead of
 three), so it counts only what needs nothing else written with it -- no owner's email on
-this download, no forwarded-link warning for the person -- and, for a personal link, only
-where no share-wide limit applies, so the share can never refuse after the person counted
-(its UPDATE then rechecks nothing: a staff change committed while the statement ran is
-ordered after the click). Anything else counts nothing and is counted again in a
-transaction by the caller. A click counted at once whose URL then cannot be signed is taken
-back by download_uncount.
+this download, no forwarded-link warning for the person -- and only where no download
+limit applies, share-wide or per person. Without a limit the share can never refuse after
+the person counted (its UPDATE then rechecks nothing: a staff change committed while the
+statement ran is ordered after the click), and a click that commits although its request
+ended first (its deadline passed while the statement waited on a lock) spends nobody's
+download. Anything else counts nothing and is counted again in a transaction by the
+caller. A click counted at once whose URL then cannot be signed is taken back by
+download_uncount.
 """
 
 import json
@@ -62,11 +64,14 @@ _SHARE_OPEN = """s.revoked_at IS NULL AND s.expires_at > %(now)s
           SELECT 1 FROM {survey} b
           WHERE b.bucket = s.bucket AND b.listed_at > %(fresh)s
             AND s.created_at < b.listed_at))))"""
-# Nothing else to write with this download: the owner hears of none of it, and a personal
-# link is not about to be flagged as forwarded (people.person_networks_seen, in SQL).
-_QUIET_SHARE = """(NOT %(at_once)s OR s.notify_downloads = 'never'
-      OR (s.notify_downloads = 'first' AND s.download_count > 0))"""
+# No limit, and nothing else to write with this download: the owner hears of none of it,
+# and a personal link is not about to be flagged as forwarded (people.person_networks_seen,
+# in SQL).
+_QUIET_SHARE = """(NOT %(at_once)s OR (s.max_downloads IS NULL
+      AND (s.notify_downloads = 'never'
+        OR (s.notify_downloads = 'first' AND s.download_count > 0))))"""
 _QUIET_PERSON = """(NOT %(at_once)s OR (s.max_downloads IS NULL
+      AND s.downloads_per_recipient IS NULL
       AND (s.notify_downloads = 'never' OR (s.notify_downloads = 'first' AND r.download_count > 0))
       AND (%(network)s::text IS NULL OR r.forwarded_at IS NOT NULL OR (
         SELECT count(*) FROM jsonb_each_text(
