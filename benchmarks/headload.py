@@ -84,45 +84,43 @@ class Tally:
     )
 
 
-def one_request(request: bytes, port: int, tally: Tally) -> None:
-    """Connect, send, read the answer's head; its latency or the kind of its failure."""
+def _exchange(request: bytes, port: int) -> tuple[bytes, int]:
+    """Send the request and read the answer's head; (head, latency in µs). Raises
+    _Failed with the kind of failure the tally counts."""
+    step = "connect"
     try:
-        conn = socket.create_connection((HOST, port), timeout=TIMEOUT)
-    except TimeoutError:
-        tally.errors["timeout"] += 1
-        return
-    except OSError:
-        tally.errors["connect"] += 1
-        return
-    with conn:
-        started = time.perf_counter_ns()
-        try:
+        with socket.create_connection((HOST, port), timeout=TIMEOUT) as conn:
+            started = time.perf_counter_ns()
+            step = "write"
             conn.sendall(request)
-        except TimeoutError:
-            tally.errors["timeout"] += 1
-            return
-        except OSError:
-            tally.errors["write"] += 1
-            return
-        answer = b""
-        try:
+            step, answer = "read", b""
             while END not in answer and len(answer) < LIMIT:
                 chunk = conn.recv(4096)
                 if not chunk:
                     break
                 answer += chunk
-        except TimeoutError:
-            tally.errors["timeout"] += 1
-            return
-        except OSError:
-            tally.errors["read"] += 1
-            return
-        elapsed = (time.perf_counter_ns() - started) // 1000
+            return answer, (time.perf_counter_ns() - started) // 1000
+    except TimeoutError as err:
+        raise _Failed("timeout") from err
+    except OSError as err:
+        raise _Failed(step) from err
+
+
+class _Failed(Exception):
+    """A request that got no answer to measure; args[0] is its kind in Tally.errors."""
+
+
+def one_request(request: bytes, port: int, tally: Tally) -> None:
+    """Connect, send, read the answer's head; its latency or the kind of its failure."""
     try:
+        answer, elapsed = _exchange(request, port)
         if END not in answer:
-            raise ValueError("closed before the end of the headers")
+            raise _Failed("read")  # closed before the end of the headers
         status = status_of(answer)
-    except ValueError:
+    except _Failed as failed:
+        tally.errors[failed.args[0]] += 1
+        return
+    except ValueError:  # not an HTTP status line
         tally.errors["read"] += 1
         return
     tally.latencies_us.append(elapsed)

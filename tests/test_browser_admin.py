@@ -134,11 +134,15 @@ def share_saved(browser, live_server, viewport, language, **fields):
     return page
 
 
-@pytest.mark.parametrize(
+# The link page in both languages at both widths: "en-desktop", "ja-phone", ...
+EVERY_LANGUAGE_AND_WIDTH = pytest.mark.parametrize(
     ("language", "viewport"),
     [("en", DESKTOP), ("ja", PHONE), ("en", PHONE), ("ja", DESKTOP)],
     ids=["en-desktop", "ja-phone", "en-phone", "ja-desktop"],
 )
+
+
+@EVERY_LANGUAGE_AND_WIDTH
 def test_after_saving_staff_see_the_link_copy_it_and_its_qr_code(
     live_server, put_object, language, viewport
 ):
@@ -161,11 +165,7 @@ def test_after_saving_staff_see_the_link_copy_it_and_its_qr_code(
     assert copied == link == f"{BASE_URL}/s/{Share.objects.get().code}"
 
 
-@pytest.mark.parametrize(
-    ("language", "viewport"),
-    [("en", DESKTOP), ("ja", PHONE), ("en", PHONE), ("ja", DESKTOP)],
-    ids=["en-desktop", "ja-phone", "en-phone", "ja-desktop"],
-)
+@EVERY_LANGUAGE_AND_WIDTH
 def test_after_sending_to_people_staff_see_each_persons_link_copy_and_qr(
     live_server, put_object, language, viewport
 ):
