@@ -12,7 +12,7 @@ from datetime import datetime
 from django.db import connection, transaction
 from django.utils import timezone
 
-from sharelinks import aws, counting, express, presence, signing
+from sharelinks import aws, counting, express, mail, presence, signing
 from sharelinks.conf import app_settings
 from sharelinks.links import Link, LinkStatus, link_status
 from sharelinks.models import (
@@ -137,13 +137,14 @@ def click_express(*, code: str, visitor: Visitor) -> ClickResult | None:
     before any lookup (sharelinks.express); None when that statement counted nothing, and
     the careful path (link_find, click_download) decides. PostgreSQL only: elsewhere None.
 
-    A download that sets nothing else off is counted by a statement that commits by itself,
-    and then signed; one that queues an email is counted and signed in a transaction. If
-    the URL cannot be signed, the count is taken back either way and the careful path
-    answers with its 503 page. The statement that counts at once is tried first, as it
-    fits nearly every press: a first download or a limited one pays one more round trip
-    for it (the counting statement it declined), where a single transaction would cost
-    every download two.
+    A download without a limit is counted, with its owner's email row when one is due, by a
+    statement that commits by itself, then signed, and only then is the email published.
+    A limited one (or one about to flag a forwarded link) is counted and signed in a
+    transaction. If the URL cannot be signed, the count is taken back either way and the
+    careful path answers with its 503 page. The statement that counts at once is tried
+    first, as it fits nearly every press: a limited download pays one more round trip for
+    it (the counting statement it declined), where a single transaction would cost every
+    download two.
     """
     if connection.vendor != "postgresql":
         return None
@@ -153,7 +154,10 @@ def click_express(*, code: str, visitor: Visitor) -> ClickResult | None:
             code=code, visitor=visitor, now=now, vouched=False, at_once=True
         )
         if found is not None:
-            return _express_signed(found, visitor, now, undo=express.download_uncount)
+            result = _express_signed(found, visitor, now, undo=express.download_uncount)
+            if result is not None and found.delivery_id is not None:
+                mail.deliveries_hand_off([found.delivery_id])
+            return result
     with transaction.atomic():
         found = express.download_count(code=code, visitor=visitor, now=now, vouched=False)
         if found is None:

@@ -168,6 +168,9 @@ SETTINGS = table(
             "First wait between tries; it doubles (with jitter) up to the maximum."),
     Setting("EMAIL_RETRY_MAX", Int(1, DAY, "seconds"), 1200,
             "Longest wait between tries (see the note on RabbitMQ below)."),
+    Setting("MAIL_AFTER_ANSWER", Bool(), True,
+            "Publish (or, without a broker, send) the owner's email about a download from a "
+            "thread of the web process after the answer, not inside the recipient's request."),
     Setting("OUTBOX_SWEEP_AFTER", Int(0, DAY, "seconds"), 120,
             "Seconds past due before the sweeper publishes a pending email again (0: at once)."),
     Setting("EXPIRY_REMINDER", Duration(), timedelta(days=1),

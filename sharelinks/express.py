@@ -16,14 +16,18 @@ runs it with `vouched` set. Either way the statement changed nothing when it cou
 nothing.
 
 `at_once`: the statement commits by itself (no BEGIN, no COMMIT: one round trip instead of
-three), so it counts only what needs nothing else written with it -- no owner's email on
-this download, no forwarded-link warning for the person -- and only where no download
-limit applies, share-wide or per person. Without a limit the share can never refuse after
-the person counted (its UPDATE then rechecks nothing: a staff change committed while the
-statement ran is ordered after the click), and a click that commits although its request
-ended first (its deadline passed while the statement waited on a lock) spends nobody's
-download. Anything else counts nothing and is counted again in a transaction by the
-caller. A click counted at once whose URL then cannot be signed is taken back by
+three), so it counts only where no download limit applies, share-wide or per person, and
+no forwarded-link warning is due for the person. It writes the owner's email row itself
+when the share asks for one (its first download, per person, or every download): in the
+same statement, so the row exists exactly when the count does, and the outbox's unique
+constraint (ON CONFLICT DO NOTHING) keeps "first" once when two first clicks race. Without
+a limit the share can never refuse after the person counted (its UPDATE then rechecks
+nothing: a staff change committed while the statement ran is ordered after the click),
+and a click that commits although its request ended first (its deadline passed while the
+statement waited on a lock) spends nobody's download; its owner may then hear of a
+download whose answer was the 503 page, as the click log says it was counted. Anything
+else counts nothing and is counted again in a transaction by the caller. A click counted
+at once whose URL then cannot be signed is taken back, with its email row, by
 download_uncount.
 """
 
@@ -31,11 +35,22 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 
 from sharelinks.codes import code_is_personal
 from sharelinks.conf import app_settings
-from sharelinks.models import BucketSurvey, Click, Recipient, RecipientState, Share
+from sharelinks.models import (
+    BucketSurvey,
+    Click,
+    Delivery,
+    DeliveryKind,
+    DeliveryStatus,
+    NotifyDownloads,
+    Recipient,
+    RecipientState,
+    Share,
+)
 from sharelinks.prepared import statement_run
 from sharelinks.visitors import Visitor
 
@@ -64,15 +79,11 @@ _SHARE_OPEN = """s.revoked_at IS NULL AND s.expires_at > %(now)s
           SELECT 1 FROM {survey} b
           WHERE b.bucket = s.bucket AND b.listed_at > %(fresh)s
             AND s.created_at < b.listed_at))))"""
-# No limit, and nothing else to write with this download: the owner hears of none of it,
-# and a personal link is not about to be flagged as forwarded (people.person_networks_seen,
-# in SQL).
-_QUIET_SHARE = """(NOT %(at_once)s OR (s.max_downloads IS NULL
-      AND (s.notify_downloads = 'never'
-        OR (s.notify_downloads = 'first' AND s.download_count > 0))))"""
+# No limit, and, for a personal link, not about to be flagged as forwarded
+# (people.person_networks_seen, in SQL).
+_QUIET_SHARE = """(NOT %(at_once)s OR s.max_downloads IS NULL)"""
 _QUIET_PERSON = """(NOT %(at_once)s OR (s.max_downloads IS NULL
       AND s.downloads_per_recipient IS NULL
-      AND (s.notify_downloads = 'never' OR (s.notify_downloads = 'first' AND r.download_count > 0))
       AND (%(network)s::text IS NULL OR r.forwarded_at IS NOT NULL OR (
         SELECT count(*) FROM jsonb_each_text(
           r.networks || jsonb_build_object(%(network)s::text, %(seen)s::text)) n
@@ -80,6 +91,23 @@ _QUIET_PERSON = """(NOT %(at_once)s OR (s.max_downloads IS NULL
 # Read by the commit that ends this transaction (sharelinks.counting: why only these).
 _ASYNC_IF_UNLIMITED = """set_config('synchronous_commit', CASE WHEN s.max_downloads IS NULL
     AND (p.id IS NULL OR s.downloads_per_recipient IS NULL) THEN 'off' ELSE 'on' END, true)"""
+
+# The owner's email about this download, written by a statement that counts at once
+# (mail.download_notify's rules: the link's first download or every one, an owner with an
+# address; "first" is once by the outbox's unique constraints). {first} is the count that
+# says "first": the person's on a personal link.
+_NOTIFY_CTE = """, d AS (
+    INSERT INTO {delivery} (share_id, kind, recipient, recipient_name, message, sender_id,
+        person_id, click_id, status, attempts, last_error, created_at, due_at)
+    SELECT s.id, CASE WHEN s.notify_downloads = '{every}' THEN '{kind_every}'
+        ELSE '{kind_first}' END, u.{email}, '', '', NULL, p.id, c.id, '{pending}', 0, '',
+        %(now)s, %(now)s
+    FROM s JOIN {user} u ON u.{user_pk} = s.owner_id, c, p
+    WHERE u.{email} <> '' AND (s.notify_downloads = '{every}'
+        OR (s.notify_downloads = '{first_mode}' AND {first} = 1))
+    ON CONFLICT DO NOTHING
+    RETURNING id
+)"""
 
 _GENERAL_SQL = """
 WITH s AS (
@@ -90,8 +118,8 @@ WITH s AS (
     INSERT INTO {click} (share_id, recipient_id, at, outcome, client_ip, user_agent, scanner)
     SELECT s.id, NULL, %(now)s, 'redirected', %(ip)s, %(agent)s, %(scanner)s FROM s
     RETURNING id
-), p AS (SELECT NULL::bigint AS id)
-SELECT {share_out}, c.id, {async_commit} FROM s, c, p
+), p AS (SELECT NULL::bigint AS id){notify}
+SELECT {share_out}, c.id, {delivery_out}, {async_commit} FROM s, c, p
 """
 
 _PERSON_SQL = """
@@ -116,8 +144,8 @@ WITH p AS (
     INSERT INTO {click} (share_id, recipient_id, at, outcome, client_ip, user_agent, scanner)
     SELECT s.id, p.id, %(now)s, 'redirected', %(ip)s, %(agent)s, %(scanner)s FROM s, p
     RETURNING id
-)
-SELECT {person_out}, {share_out}, c.id, {async_commit}
+){notify}
+SELECT {person_out}, {share_out}, c.id, {delivery_out}, {async_commit}
 FROM p LEFT JOIN s ON true LEFT JOIN c ON true
 """
 
@@ -146,13 +174,28 @@ def _statements() -> dict[tuple[bool, bool], str]:
         "share_columns": _columns("s", _SHARE_FIELDS),
         "person_columns": _columns("r", _PERSON_FIELDS),
     }
+    user = get_user_model()
+    notify = {
+        "delivery": Delivery._meta.db_table,
+        "user": user._meta.db_table,
+        "user_pk": user._meta.pk.column,
+        "email": user._meta.get_field(user.get_email_field_name()).column,
+        "every": NotifyDownloads.EVERY,
+        "first_mode": NotifyDownloads.FIRST,
+        "kind_every": DeliveryKind.DOWNLOAD,
+        "kind_first": DeliveryKind.FIRST_DOWNLOAD,
+        "pending": DeliveryStatus.PENDING,
+    }
     statements = {}
     for personal in (False, True):
         for at_once in (False, True):
             person_fields, share_fields = _fields(personal, at_once)
+            first = "p.download_count" if personal else "s.download_count"
             out = {
                 "share_out": _columns("s", share_fields),
                 "person_out": _columns("p", person_fields),
+                "notify": _NOTIFY_CTE.format(**notify, first=first) if at_once else "",
+                "delivery_out": "(SELECT id FROM d)" if at_once else "NULL::bigint",
             }
             sql = _PERSON_SQL if personal else _GENERAL_SQL
             statements[personal, at_once] = sql.format(**names, **out)
@@ -165,11 +208,13 @@ _SQL: dict[tuple[bool, bool], str] = {}  # built on first use
 @dataclass(frozen=True)
 class Found:
     """What a counting statement counted: the share and person as they are now, with the
-    person's networks parsed, and the id of the click row it wrote."""
+    person's networks parsed, the id of the click row it wrote and of the owner's email row
+    (counted at once only; None when no email is due)."""
 
     share: Share
     person: Recipient | None
     click_id: int
+    delivery_id: int | None = None
 
 
 def _instance(model, fields, values):
@@ -218,11 +263,14 @@ def download_count(
             return None
         if not at_once and isinstance(person.networks, str):
             person.networks = json.loads(person.networks)
-    return Found(_instance(Share, share_fields, row), person, row[len(share_fields)])
+    click_id, delivery_id = row[len(share_fields) : len(share_fields) + 2]
+    return Found(_instance(Share, share_fields, row), person, click_id, delivery_id)
 
 
 _UNCOUNT_SQL = """
-WITH c AS (
+WITH d AS (
+    DELETE FROM {delivery} WHERE click_id = %(click)s
+), c AS (
     DELETE FROM {click} WHERE id = %(click)s RETURNING share_id, recipient_id
 ), p AS (
     UPDATE {person} r SET download_count = r.download_count - 1,
@@ -239,9 +287,11 @@ FROM c LEFT JOIN p ON true WHERE s.id = c.share_id
 
 def download_uncount(found: Found) -> None:
     """Take back a download counted at once whose URL could not be signed: its click row
-    goes, the counts go down by one (person first, then share), in one statement. A last
-    download time stays where this click set it unless the count is back to zero."""
+    and its owner's email row (not yet published) go, the counts go down by one (person
+    first, then share), in one statement. A last download time stays where this click set
+    it unless the count is back to zero."""
     names = {
+        "delivery": Delivery._meta.db_table,
         "share": Share._meta.db_table,
         "person": Recipient._meta.db_table,
         "click": Click._meta.db_table,

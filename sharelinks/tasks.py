@@ -33,6 +33,16 @@ def delivery_send(self, delivery_id: int) -> None:
         logger.warning("email %s: retry not queued (%s); left for the sweeper", delivery_id, err)
 
 
+@shared_task(acks_late=True, ignore_result=True)
+def deliveries_fan_out(delivery_ids: list[int]) -> bool:
+    """Publish one send task per email of a batch a web process's mail thread handed over.
+
+    Publishing from the worker spares the web process one publish per email; a broker that
+    fails here leaves the rows pending for the sweeper, as anywhere else.
+    """
+    return mail.deliveries_publish(delivery_ids)
+
+
 @shared_task(ignore_result=True)
 def outbox_sweep() -> int:
     """Publish again the emails nobody is working on (broker was down, worker died)."""

@@ -57,6 +57,9 @@ def s3_settings(s3_server):
     settings.AWS_S3_REGION_NAME = "us-east-1"
     settings.AWS_S3_ADDRESSING_STYLE = "path"
     settings.SHARELINKS_BASE_URL = BASE_URL
+    # A click's email inside the request, so a test reads it right after the response;
+    # tests/mail/test_handoff.py runs the mail thread that production uses.
+    settings.SHARELINKS_MAIL_AFTER_ANSWER = False
     from sharelinks.conf import app_settings
 
     app_settings.forget()  # set directly, without setting_changed: read them afresh

@@ -2,12 +2,13 @@
 waits for the disk only where a limit depends on it."""
 
 import pytest
+from django.core import mail
 from django.db import connection, transaction
 from django.utils import timezone
 
 from sharelinks import counting, express, people
 from sharelinks.links import link_find
-from sharelinks.models import Click, ClickOutcome, Share
+from sharelinks.models import Click, ClickOutcome, Delivery, DeliveryKind, DeliveryStatus, Share
 from sharelinks.visitors import Visitor
 from tests.factories import ShareFactory
 from tests.recipient import page_token
@@ -98,13 +99,14 @@ def test_a_press_of_download_is_one_statement_on_postgresql(client, personal):
 @pytest.mark.postgres
 @pytest.mark.parametrize("personal", [False, True], ids=["general link", "personal link"])
 def test_a_download_counted_at_once_whose_url_cannot_be_signed_is_taken_back(
-    client, settings, personal
+    client, settings, personal, django_capture_on_commit_callbacks
 ):
     # The ordinary press commits its count by itself before signing (sharelinks.express,
     # at_once). Signing then fails for real: a presigner setting the app refuses.
     if connection.vendor != "postgresql":
         pytest.skip("runs in the PostgreSQL pass (DATABASE_URL=$TEST_DATABASE_URL)")
-    share, sato, _ = two_people(notify_downloads="never")
+    # A first download: the statement also wrote the owner's email row, which goes too.
+    share, sato, _ = two_people(notify_downloads="first")
     Share.objects.filter(pk=share.pk).update(general_link=True)
     path = sato.path if personal else share.path
     token = page_token(client.get(path))
@@ -118,10 +120,14 @@ def test_a_download_counted_at_once_whose_url_cannot_be_signed_is_taken_back(
     assert (sato.download_count, sato.first_download_at, sato.last_download_at) == (0, None, None)
     outcomes = list(share.clicks.exclude(outcome=ClickOutcome.VIEWED).values_list("outcome"))
     assert outcomes == [(ClickOutcome.UNAVAILABLE,)]
+    assert not Delivery.objects.exists()
+    assert mail.outbox == []
     settings.SHARELINKS_PRESIGNER = "builtin"
-    assert client.post(path, {"token": token}).status_code == 303
+    with django_capture_on_commit_callbacks(execute=True):  # what a commit would publish
+        assert client.post(path, {"token": token}).status_code == 303
     share.refresh_from_db()
     assert share.download_count == 1
+    assert [message.to for message in mail.outbox] == [["tanaka@example.com"]]
 
 
 @pytest.mark.postgres
@@ -216,3 +222,73 @@ def test_only_downloads_without_a_limit_are_counted_at_once(client, terms, perso
     assert client.post(link.path, {"token": token}).status_code == 303  # in a transaction
     share.refresh_from_db()
     assert share.download_count == (2 if at_once else 1)
+
+
+def counted_at_once(link):
+    """The ordinary press's statement, counting at once (it commits by itself)."""
+    return express.download_count(
+        code=link.code, visitor=BROWSER, now=timezone.now(), vouched=True, at_once=True
+    )
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("personal", [False, True], ids=["general link", "personal link"])
+def test_a_first_download_counted_at_once_writes_the_owners_email_row_with_it(personal):
+    # The row is written by the counting statement itself: it exists exactly when the count
+    # does, and "first" is the link's first (the person's, on a personal link).
+    if connection.vendor != "postgresql":
+        pytest.skip("runs in the PostgreSQL pass (DATABASE_URL=$TEST_DATABASE_URL)")
+    share, sato, ito = two_people(notify_downloads="first")
+    Share.objects.filter(pk=share.pk).update(general_link=True)
+    link = sato if personal else share
+    found = counted_at_once(link)
+    row = Delivery.objects.get()
+    assert found.delivery_id == row.pk
+    assert (row.kind, row.recipient, row.status) == (
+        DeliveryKind.FIRST_DOWNLOAD,
+        "tanaka@example.com",
+        DeliveryStatus.PENDING,
+    )
+    assert (row.share_id, row.person_id, row.click_id) == (
+        share.pk,
+        sato.pk if personal else None,
+        found.click_id,
+    )
+    assert counted_at_once(link).delivery_id is None  # the second download: no email
+    if personal:  # another person's first download is theirs to announce
+        assert counted_at_once(ito).delivery_id is not None
+    assert Delivery.objects.count() == (2 if personal else 1)
+
+
+@pytest.mark.postgres
+def test_a_first_email_queued_by_a_racing_click_is_not_queued_twice():
+    # Two first clicks that both saw a count of zero: the outbox's unique constraint keeps
+    # one row, and the statement that lost still counts the download.
+    if connection.vendor != "postgresql":
+        pytest.skip("runs in the PostgreSQL pass (DATABASE_URL=$TEST_DATABASE_URL)")
+    share = ShareFactory(notify_downloads="first")
+    Delivery.objects.create(share=share, kind=DeliveryKind.FIRST_DOWNLOAD, recipient="x@e.com")
+    found = counted_at_once(share)
+    assert found is not None
+    assert found.delivery_id is None
+    assert Delivery.objects.count() == 1
+    share.refresh_from_db()
+    assert share.download_count == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    ("mode", "owner_email", "emails"),
+    [("every", "o@corp.example", 3), ("never", "o@corp.example", 0), ("first", "", 0)],
+    ids=["every download", "never", "owner without an address"],
+)
+def test_the_statement_counting_at_once_emails_the_owner_as_the_share_says(
+    mode, owner_email, emails
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("runs in the PostgreSQL pass (DATABASE_URL=$TEST_DATABASE_URL)")
+    share = ShareFactory(notify_downloads=mode, owner__email=owner_email)
+    for _ in range(3):
+        assert counted_at_once(share) is not None
+    rows = list(Delivery.objects.values_list("kind", "recipient"))
+    assert rows == [(DeliveryKind.DOWNLOAD, owner_email)] * emails

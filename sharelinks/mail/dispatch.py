@@ -12,6 +12,7 @@ from sharelinks import deadline
 logger = logging.getLogger(__name__)
 
 SEND_TASK = "sharelinks.tasks.delivery_send"
+FAN_OUT_TASK = "sharelinks.tasks.deliveries_fan_out"
 # After a failed publish this process stops trying for a while and leaves new rows to the
 # sweeper: a broker that drops packets instead of refusing would otherwise cost every click
 # the full connection timeout. Monotonic seconds; 0 means "try".
@@ -36,13 +37,17 @@ def _committed(ids: list[int], on_unqueued: Callable[[], None] | None) -> None:
     deliveries_publish(ids, on_unqueued=on_unqueued)
 
 
-def deliveries_publish(ids: list[int], *, on_unqueued: Callable[[], None] | None = None) -> bool:
+def deliveries_publish(
+    ids: list[int], *, on_unqueued: Callable[[], None] | None = None, batched: bool = False
+) -> bool:
     """Publish now; never raises, and a broker failure leaves the rows to the sweeper.
 
     The publish is one attempt with short socket timeouts (see CELERY_BROKER_* in settings):
     a click or a staff request must not wait on a broker that is down. Without a broker
     (eager mode) the send runs here; its errors are on the row and in the log, and must not
-    turn a click that was already counted into a 500.
+    turn a click that was already counted into a 500. `batched`: several ids go to the
+    broker as one task that publishes a send task for each in the worker (the mail thread's
+    way of paying one publish for many downloads).
     """
     global _broker_down_until
     # Looked up by name in the registry, not imported: tasks (an entry point) call the mail
@@ -52,6 +57,9 @@ def deliveries_publish(ids: list[int], *, on_unqueued: Callable[[], None] | None
     try:
         if not eager and time.monotonic() < _broker_down_until:
             raise ConnectionError("the broker failed moments ago; not trying again yet")
+        if batched and not eager and len(ids) > 1:
+            current_app.tasks[FAN_OUT_TASK].apply_async((ids,), retry=False)
+            ids = []
         for pk in ids:
             if eager:
                 # Run in-process without a trip through kombu: apply_async would open a

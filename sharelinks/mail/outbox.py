@@ -18,6 +18,7 @@ from django.utils import timezone
 from sharelinks.conf import app_settings
 from sharelinks.mail import messages, retry
 from sharelinks.mail.dispatch import deliveries_dispatch, deliveries_publish
+from sharelinks.mail.handoff import deliveries_hand_off
 from sharelinks.models import (
     Click,
     Delivery,
@@ -46,15 +47,16 @@ def download_notify(
 ) -> Delivery | None:
     """Queue the owner's download email for a counted click, inside the click's transaction.
 
-    Only a row and an on-commit publish: the click never waits for mail. "First download"
-    is once per person (or once for the general link) by a unique constraint, so two
-    racing first clicks queue one email. `first` is the person's first when there is one.
+    Only a row and, on commit, a hand-off to the mail thread (mail.handoff): the click
+    never waits for mail. "First download" is once per person (or once for the general
+    link) by a unique constraint, so two racing first clicks queue one email. `first` is
+    the person's first when there is one.
     """
     mode = share.notify_downloads
     if mode == NotifyDownloads.NEVER or (mode == NotifyDownloads.FIRST and not first):
         return None
     kind = DeliveryKind.FIRST_DOWNLOAD if mode == NotifyDownloads.FIRST else DeliveryKind.DOWNLOAD
-    return _owner_queue(share, kind, click=click, person=person)
+    return _owner_queue(share, kind, click=click, person=person, publish=deliveries_hand_off)
 
 
 def owner_notify(
@@ -66,7 +68,11 @@ def owner_notify(
 
 
 def _owner_queue(
-    share: Share, kind: DeliveryKind, click: Click | None = None, person: Recipient | None = None
+    share: Share,
+    kind: DeliveryKind,
+    click: Click | None = None,
+    person: Recipient | None = None,
+    publish=deliveries_dispatch,
 ) -> Delivery | None:
     if not share.owner.email:
         logger.info("share %s: owner has no email address, no %s email", share.pk, kind)
@@ -78,7 +84,7 @@ def _owner_queue(
             )
     except IntegrityError:
         return None
-    deliveries_dispatch([row.pk])
+    publish([row.pk])
     return row
 
 

@@ -23,8 +23,8 @@ from django.contrib.messages import get_messages
 from django.db import connection, transaction
 from django.utils import timezone
 
-from sharelinks import tasks
-from sharelinks.mail import sending
+from sharelinks import mail, tasks
+from sharelinks.mail import handoff, sending
 from sharelinks.models import Delivery, DeliveryKind, DeliveryStatus, NotifyDownloads, Share
 from tests.brokers import UNREACHABLE, broker
 from tests.conftest import BASE_URL, TEST_BUCKET
@@ -247,4 +247,29 @@ def test_a_click_with_the_broker_unreachable_still_redirects_and_the_notice_foll
         sweep = tasks.outbox_sweep.apply_async()
     worker.wait_for_tasks(sweep.id)
     assert len(smtp.handler.wait_for(3)) == 3
+    smtp.handler.messages.clear()
+
+
+def test_emails_handed_over_together_go_out_as_one_task_and_each_once(
+    settings, smtp, worker, redis_broker
+):
+    # The web process's mail thread publishes ids that arrive together as one task; the
+    # worker fans it out to one send task per email.
+    settings.SHARELINKS_MAIL_AFTER_ANSWER = True
+    rows = [
+        Delivery.objects.create(
+            share=ShareFactory(), kind=DeliveryKind.FIRST_DOWNLOAD, recipient=f"o{n}@corp.example"
+        )
+        for n in range(3)
+    ]
+    mail.deliveries_hand_off([row.pk for row in rows])
+    handoff.drain(timeout=30)
+    messages = smtp.handler.wait_for(3)
+    for row in rows:
+        assert (wait_until_sent(row).status, row.attempts) == (DeliveryStatus.SENT, 1)
+    assert sorted(message["To"] for message in messages) == [r.recipient for r in rows]
+    worker.wait_for_log("sharelinks.tasks.delivery_send[", count=3)
+    assert (
+        worker.log.read_text().count("sharelinks.tasks.deliveries_fan_out[") == 2
+    )  # received, succeeded
     smtp.handler.messages.clear()

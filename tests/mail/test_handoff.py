@@ -1,0 +1,83 @@
+"""A click's email leaves from the web process's mail thread, after the recipient's answer.
+
+Real parts: the app's own click path, the test database (committed rows: the thread has a
+connection of its own), a real SMTP server (tests/smtpsink.py) and the fault proxy that
+holds a connection without a word (tests/faults.py) in front of it.
+"""
+
+import pytest
+
+from sharelinks.mail import handoff
+from sharelinks.models import Delivery, DeliveryStatus, NotifyDownloads, Share
+from tests.factories import ShareFactory
+from tests.faults import FaultProxy
+from tests.recipient import download
+from tests.smtpsink import SmtpSink
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def mail_thread(settings):
+    """The mail thread as production runs it (tests otherwise publish inside the request);
+    ended after the test, with its database connection."""
+    settings.SHARELINKS_MAIL_AFTER_ANSWER = True
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    yield
+    handoff.drain()
+
+
+@pytest.fixture
+def smtp():
+    sink = SmtpSink().start()
+    yield sink
+    sink.stop()
+
+
+def owner_notified_share():
+    return ShareFactory(notify_downloads=NotifyDownloads.FIRST, owner__email="o@corp.example")
+
+
+def test_the_recipient_has_the_file_while_the_mail_server_has_not_answered(
+    client, settings, mail_thread
+):
+    # The mail server accepts and says nothing: the download is answered all the same, and
+    # the email is the thread's business, still on its way when the recipient has the file.
+    settings.EMAIL_TIMEOUT = 2
+    share = owner_notified_share()
+    with FaultProxy(mode="hold") as held:
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", held.port
+        response = download(client, share.path)
+        assert response.status_code == 303
+        assert Share.objects.get(pk=share.pk).download_count == 1
+        row = Delivery.objects.get()
+        # Not yet tried, or being tried: sent inside the request, it would have failed.
+        assert row.status in (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
+        assert row.last_error == ""
+        handoff.drain(timeout=30)  # the thread gives up on the silent server by itself
+    row.refresh_from_db()
+    assert row.status == DeliveryStatus.PENDING  # left for the sweeper, with the reason
+    assert "timed out" in row.last_error
+
+
+def test_the_owner_hears_of_a_download_from_the_mail_thread(client, settings, smtp, mail_thread):
+    settings.EMAIL_HOST, settings.EMAIL_PORT = smtp.host, smtp.port
+    share = owner_notified_share()
+    assert download(client, share.path).status_code == 303
+    handoff.drain(timeout=30)
+    (message,) = smtp.handler.wait_for(1)
+    assert message["To"] == "o@corp.example"
+    assert share.filename in message["Subject"]
+    row = Delivery.objects.get()
+    assert (row.status, row.attempts) == (DeliveryStatus.SENT, 1)
+
+
+def test_emails_handed_over_together_are_each_sent_once(client, settings, smtp, mail_thread):
+    settings.EMAIL_HOST, settings.EMAIL_PORT = smtp.host, smtp.port
+    shares = [owner_notified_share() for _ in range(3)]
+    for share in shares:
+        assert download(client, share.path).status_code == 303
+    handoff.drain(timeout=30)
+    assert len(smtp.handler.wait_for(3)) == 3
+    rows = Delivery.objects.values_list("share", "status", "attempts")
+    assert sorted(rows) == [(share.pk, DeliveryStatus.SENT, 1) for share in shares]
