@@ -18,8 +18,9 @@ LOCAL_EMAIL_BACKENDS = {
 def check_mail_without_broker(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     """Without a broker each email is sent inside the request that caused it.
 
-    A click or a saved share then waits for the mail server, up to EMAIL_TIMEOUT per
-    email when it hangs: fine for `make run` with the console backend, not for real mail.
+    A saved share then waits for the mail server, up to EMAIL_TIMEOUT per email when it
+    hangs (a click's email waits in the web process's mail thread instead): fine for
+    `make run` with the console backend, not for real mail.
     """
     if getattr(settings, "CELERY_BROKER_URL", None):
         return []
@@ -28,9 +29,10 @@ def check_mail_without_broker(app_configs=None, **kwargs) -> list[checks.CheckMe
     return [
         checks.Warning(
             f"EMAIL_BACKEND={settings.EMAIL_BACKEND!r} without CELERY_BROKER_URL: emails are "
-            "sent inside web requests.",
+            "sent by the web processes.",
             hint="Set CELERY_BROKER_URL to Redis or RabbitMQ and run a worker and beat; until "
-            "then a slow mail server holds clicks and saves for up to EMAIL_TIMEOUT per email.",
+            "then a slow mail server holds staff saves (and the web processes' mail threads) for "
+            "up to EMAIL_TIMEOUT per email.",
             id="sharelinks.W004",
         )
     ]

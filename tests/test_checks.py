@@ -178,7 +178,7 @@ def test_real_mail_without_a_broker_warns_that_requests_send_it(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     [warning] = mailchecks.check_mail_without_broker()
     assert warning.id == "sharelinks.W004"
-    assert "emails are sent inside web requests" in warning.msg
+    assert "emails are sent by the web processes" in warning.msg
     assert "CELERY_BROKER_URL" in warning.hint
 
 
