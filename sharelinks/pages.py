@@ -9,12 +9,15 @@ download's 303 leads to, and nothing else.
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.template import loader
+from django.template.defaultfilters import filesizeformat
 from django.utils import translation
 
-from sharelinks import signing, tokens
+from sharelinks import signing, skeletons, tokens
 from sharelinks.clicks import ClickResult
 from sharelinks.conf import app_settings
 from sharelinks.links import Link, LinkStatus
+from sharelinks.templatetags.sharelinks_people import person_name
+from sharelinks.templatetags.sharelinks_times import moment
 
 PERSON_STATUSES = (
     LinkStatus.PERSON_WITHDRAWN,
@@ -45,12 +48,20 @@ def language_pick(request: HttpRequest) -> str:
 def _render(request: HttpRequest, template: str, http_status: int, **context) -> HttpResponse:
     """The page, rendered with only what it shows: a recipient's page needs no staff
     context (user, messages), so no context processor runs for it."""
+    context.update(_page_shape(), request=request)
+    return _answer(loader.render_to_string(f"sharelinks/{template}", context), http_status)
+
+
+def _page_shape() -> dict:
+    """What every page of the active language shares: its code and the other languages."""
     language = translation.get_language()
-    context["languages"] = [(code, name) for code, name in settings.LANGUAGES if code != language]
-    context.update(request=request, LANGUAGE_CODE=language)
-    content = loader.render_to_string(f"sharelinks/{template}", context)
+    others = tuple((code, name) for code, name in settings.LANGUAGES if code != language)
+    return {"LANGUAGE_CODE": language, "language": language, "languages": others}
+
+
+def _answer(content: str, http_status: int) -> HttpResponse:
     response = HttpResponse(content, status=http_status)
-    response["Content-Language"] = language
+    response["Content-Language"] = translation.get_language()
     response["Vary"] = "Accept-Language"
     return response
 
@@ -67,19 +78,49 @@ def _downloads_left(link: Link) -> int | None:
 
 
 def landing(
-    request: HttpRequest, link: Link, *, status: int = 200, resume: bool = False, **notes
+    request: HttpRequest,
+    link: Link,
+    *,
+    status: int = 200,
+    resume: bool = False,
+    stale: bool = False,
+    wrong_password: bool = False,
 ) -> HttpResponse:
     """The page of an active link: what, from whom, until when, and the Download button.
 
     A personal link greets the person by name, never by address (a forwarded link would
-    show it to whoever holds it).
+    show it to whoever holds it). Rendered once per shape (sharelinks.skeletons): the
+    values are computed here, and the template only prints them.
     """
-    share = link.share
-    response = _render(
-        request, "landing.html", status, share=share, person=link.person,
-        downloads_left=_downloads_left(link), resume=resume, token=tokens.form_token(link.code),
-        language=translation.get_language(), **notes,
-    )  # fmt: skip
+    share, person = link.share, link.person
+    owner, left = share.owner, _downloads_left(link)
+    shape = {
+        **_page_shape(),
+        "greet": bool(person and person.name),
+        "has_message": bool(share.message),
+        "has_content_type": bool(share.content_type),
+        "owner_named": bool(" ".join(owner.get_full_name().split())),
+        "owner_has_email": bool(owner.email),
+        "counted_left": left is not None,
+        "resume": resume,
+        "stale": stale,
+        "ask_password": share.has_password and not resume,
+        "wrong_password": wrong_password,
+    }
+    values = {
+        "filename": share.filename,
+        "message": share.message,
+        "size": filesizeformat(share.size),
+        "content_type": share.content_type,
+        "owner_name": person_name(owner),
+        "owner_email": owner.email,
+        "until": moment(share.expires_at, share.time_zone),
+        "downloads_left": "" if left is None else str(left),
+        "person_name": person.name if person else "",
+        "token": tokens.form_token(link.code),
+    }
+    content = skeletons.page("sharelinks/landing.html", shape, values, path=request.path)
+    response = _answer(content, status)
     origin = signing.download_origin(share.bucket)
     response["Content-Security-Policy"] = CSP.format(form_action=f"'self' {origin}".strip())
     return response
