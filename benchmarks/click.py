@@ -221,8 +221,9 @@ def describe() -> str:
             f"databases  PostgreSQL {services.postgres_version(POSTGRES_SERVER)} (a scratch"
             " database, dropped afterwards); SQLite (a temp file, WAL)",
             f"S3         URLs presigned in the process; {serverenv.object_check()}",
-            "email      broker none: Celery eager, the owner's email sent inside the request"
-            " (console backend, to /dev/null); redis: published to"
+            "email      broker none: Celery eager, the owner's email sent by the worker's mail"
+            " thread after the answer (console backend, to /dev/null; a 1st run's req/s counts"
+            " the time until every email it queued was sent); redis: published to"
             f" {redis.hostname}:{redis.port}{redis.path} (no worker; that db is flushed"
             " afterwards); down: nobody listens on 127.0.0.1:1",
             "shares     the defaults: notify the owner on the first download, no download"

@@ -11,7 +11,8 @@ from pathlib import Path
 from benchmarks import services
 from benchmarks.fill import BUCKET
 
-# Rendered and written in the request when there is no broker, to gunicorn's stdout: /dev/null.
+# Without a broker the worker's mail thread renders and writes each email after the answer,
+# to gunicorn's stdout: /dev/null.
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 KEPT_ENVIRONMENT = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR")
 # App settings to try (SHARELINKS_VERIFY_OBJECT_ON_CLICK=false make bench) reach the server;

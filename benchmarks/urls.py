@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import include, path
 
 from sharelinks.models import Share
+from sharelinks.models.deliveries import ON_ITS_WAY
 
 
 def baseline(request: HttpRequest) -> HttpResponse:
@@ -19,15 +20,16 @@ def baseline(request: HttpRequest) -> HttpResponse:
 
 
 def counts(request: HttpRequest) -> JsonResponse:
-    """Click rows and owner emails so far (reached through Share, wherever they live), and
-    which worker answered: the bench asks until every worker has, so that none is still
-    busy with a request wrk left behind."""
+    """Click rows and owner emails so far (reached through Share, wherever they live), those
+    not sent yet, and which worker answered: the bench asks until every worker has, so that
+    none is still busy with a request wrk left behind."""
     clicks = Share._meta.get_field("clicks").related_model
     emails = Share._meta.get_field("deliveries").related_model
     return JsonResponse(
         {
             "clicks": clicks.objects.count(),
             "emails": emails.objects.count(),
+            "unsent": emails.objects.filter(status__in=ON_ITS_WAY).count(),
             "worker": os.getpid(),
         }
     )
