@@ -53,25 +53,17 @@ def deliveries_publish(
     # Looked up by name in the registry, not imported: tasks (an entry point) call the mail
     # services, and the services must not import their callers back.
     task = current_app.tasks[SEND_TASK]
-    eager = task.app.conf.task_always_eager
+    if task.app.conf.task_always_eager:
+        return _send_here(task, ids)
     try:
-        if not eager and time.monotonic() < _broker_down_until:
+        if time.monotonic() < _broker_down_until:
             raise ConnectionError("the broker failed moments ago; not trying again yet")
-        if batched and not eager and len(ids) > 1:
+        if batched and len(ids) > 1:
             current_app.tasks[FAN_OUT_TASK].apply_async((ids,), retry=False)
-            ids = []
-        for pk in ids:
-            if eager:
-                # Run in-process without a trip through kombu: apply_async would open a
-                # producer on the default (absent) broker first, and warn "No hostname
-                # was supplied" for every email.
-                task.apply((pk,))
-            else:
+        else:
+            for pk in ids:
                 task.apply_async((pk,), retry=False)
     except Exception as err:  # kombu, redis and socket errors alike: the row is the record
-        if eager:
-            logger.exception("emails %s: sending without a broker failed", ids)
-            return False
         _broker_down_until = max(_broker_down_until, time.monotonic() + BROKER_BACKOFF)
         logger.warning("emails %s stay pending for the sweeper: broker unavailable: %s", ids, err)
         if on_unqueued is not None:
@@ -79,3 +71,20 @@ def deliveries_publish(
         return False
     _broker_down_until = 0.0
     return True
+
+
+def _send_here(task, ids: list[int]) -> bool:
+    """Without a broker: send each email in this process, each on its own, so that one
+    that fails (its error is on its row and in the log) keeps none of the others back.
+
+    Run without a trip through kombu: apply_async would open a producer on the default
+    (absent) broker first, and warn "No hostname was supplied" for every email.
+    """
+    sent = True
+    for pk in ids:
+        try:
+            task.apply((pk,))
+        except Exception:
+            logger.exception("email %s: sending without a broker failed", pk)
+            sent = False
+    return sent

@@ -6,9 +6,11 @@ holds a connection without a word (tests/faults.py) in front of it.
 """
 
 import pytest
+from django.core import mail as django_mail
 
+from sharelinks import mail
 from sharelinks.mail import handoff
-from sharelinks.models import Delivery, DeliveryStatus, NotifyDownloads, Share
+from sharelinks.models import Delivery, DeliveryKind, DeliveryStatus, NotifyDownloads, Share
 from tests.factories import ShareFactory
 from tests.faults import FaultProxy
 from tests.recipient import download
@@ -81,3 +83,18 @@ def test_emails_handed_over_together_are_each_sent_once(client, settings, smtp, 
     assert len(smtp.handler.wait_for(3)) == 3
     rows = Delivery.objects.values_list("share", "status", "attempts")
     assert sorted(rows) == [(share.pk, DeliveryStatus.SENT, 1) for share in shares]
+
+
+def test_an_email_that_cannot_be_built_keeps_none_of_its_batch_back(settings):
+    # Without a broker the thread sends a batch in this process: one row that fails for
+    # good (a kind no template exists for) is marked failed, and the others go out.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    share = owner_notified_share()
+    rows = [
+        Delivery.objects.create(share=share, kind=kind, recipient="o@corp.example")
+        for kind in (DeliveryKind.DOWNLOAD, "bogus", DeliveryKind.DOWNLOAD)
+    ]
+    assert mail.deliveries_publish([row.pk for row in rows], batched=True) is False
+    statuses = [Delivery.objects.get(pk=row.pk).status for row in rows]
+    assert statuses == [DeliveryStatus.SENT, DeliveryStatus.FAILED, DeliveryStatus.SENT]
+    assert len(django_mail.outbox) == 2
