@@ -205,8 +205,8 @@ def download_followup(
 ) -> None:
     """What a counted download sets off, in its transaction: the owner's email row (on the
     link's first download, or every one, as the share says) and, for a personal link used
-    from many networks, the owner's warning. Only rows and on-commit publishes: the click
-    never waits for mail."""
+    from many networks, the owner's warning. Only rows, published once committed (the
+    download's email by the mail thread, after the answer)."""
     share, person = link.share, link.person
     mail.download_notify(share=share, click=click, first=first, person=person)
     if person is None or visitor.scanner:  # a scanner's fetch is no network of the person's

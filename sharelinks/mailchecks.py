@@ -16,7 +16,7 @@ LOCAL_EMAIL_BACKENDS = {
 
 @checks.register(checks.Tags.compatibility)
 def check_mail_without_broker(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
-    """Without a broker each email is sent inside the request that caused it.
+    """Without a broker each email is sent by the web process that caused it.
 
     A saved share then waits for the mail server, up to EMAIL_TIMEOUT per email when it
     hangs (a click's email waits in the web process's mail thread instead): fine for
