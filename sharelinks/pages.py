@@ -16,7 +16,7 @@ from sharelinks import signing, skeletons, tokens
 from sharelinks.clicks import ClickResult
 from sharelinks.conf import app_settings
 from sharelinks.links import Link, LinkStatus
-from sharelinks.templatetags.sharelinks_people import person_name
+from sharelinks.templatetags.sharelinks_people import full_name, person_name
 from sharelinks.templatetags.sharelinks_times import moment
 
 PERSON_STATUSES = (
@@ -56,7 +56,7 @@ def _page_shape() -> dict:
     """What every page of the active language shares: its code and the other languages."""
     language = translation.get_language()
     others = tuple((code, name) for code, name in settings.LANGUAGES if code != language)
-    return {"LANGUAGE_CODE": language, "language": language, "languages": others}
+    return {"LANGUAGE_CODE": language, "languages": others}
 
 
 def _answer(content: str, http_status: int) -> HttpResponse:
@@ -99,7 +99,7 @@ def landing(
         "greet": bool(person and person.name),
         "has_message": bool(share.message),
         "has_content_type": bool(share.content_type),
-        "owner_named": bool(" ".join(owner.get_full_name().split())),
+        "owner_named": bool(full_name(owner)),
         "owner_has_email": bool(owner.email),
         "counted_left": left is not None,
         "resume": resume,

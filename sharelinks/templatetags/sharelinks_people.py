@@ -12,10 +12,15 @@ from django.conf import settings
 register = template.Library()
 
 
+def full_name(user) -> str:
+    """The user's full name with its spaces tidied; "" when none was given."""
+    return " ".join(user.get_full_name().split())
+
+
 @register.filter
 def person_name(user) -> str:
     """The full name, else the email address, else the site's name in DEFAULT_FROM_EMAIL."""
-    full = " ".join(user.get_full_name().split())
+    full = full_name(user)
     if full:
         return full
     if user.email:
