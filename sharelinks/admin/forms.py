@@ -199,7 +199,7 @@ class ShareChangeForm(forms.ModelForm):
         model = Share
         fields = [
             "filename", "expires_at", "max_downloads", "note", "message", "direct_download",
-            "language", "owner",
+            "general_link", "language", "owner",
         ]  # fmt: skip
 
     def __init__(self, *args, **kwargs) -> None:

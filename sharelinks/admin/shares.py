@@ -128,7 +128,12 @@ class ShareAdmin(
         return [
             (None, {"fields": [*sharing, "owner"]}),
             (_("Recipients"), {"fields": ["message", "language", *password]}),
-            (_("Link and notices"), {"fields": ["direct_download", "notify_downloads"]}),
+            # The general link can be turned off (it leaked; the share went to people) and
+            # on again without touching anyone's own link.
+            (
+                _("Link and notices"),
+                {"fields": ["general_link", "direct_download", "notify_downloads"]},
+            ),
             (_("Stored object"), {"fields": STORED_FIELDS}),
             (_("History"), {"fields": HISTORY_FIELDS}),
         ]

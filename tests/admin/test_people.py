@@ -1,13 +1,21 @@
 """The people on a share's page: adding a person by hand gives them a link of their own and
 emails nothing; only the share's owner and superusers may."""
 
+import re
+
 import pytest
 from django.core import mail
 from django.test import Client
 
 from sharelinks import people
 from sharelinks.models import Delivery, Recipient, RecipientState
-from tests.admin.test_shares import CHANGELIST, change_url, messages_of, staff_member
+from tests.admin.test_shares import (
+    CHANGELIST,
+    change_url,
+    expiry_fields,
+    messages_of,
+    staff_member,
+)
 from tests.factories import ShareFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -114,3 +122,42 @@ def test_adding_needs_a_post_with_the_form_token(alice, share):
     assert strict.get(add_url(share)).status_code == 405
     assert strict.post(add_url(share), {"person_address": "sato@example.jp"}).status_code == 403
     assert not Recipient.objects.exists()
+
+
+def change_form(share, **fields) -> dict:
+    """The change page's form as a browser posts it (an unticked box is left out)."""
+    return {
+        "filename": share.filename,
+        **expiry_fields(share.expires_at),
+        "max_downloads": "",
+        "note": "",
+        "notify_downloads": share.notify_downloads,
+        "clicks-TOTAL_FORMS": "0",
+        "clicks-INITIAL_FORMS": "0",
+        **fields,
+    }
+
+
+def test_staff_turn_the_general_link_on_and_off_again_without_touching_personal_links(
+    client, share
+):
+    person = add(client, share, "sato@example.jp") and Recipient.objects.get()
+    recipient = Client()
+    assert recipient.get(share.path).status_code == 410  # sent to people: off
+
+    assert client.post(change_url(share), change_form(share, general_link="on")).status_code == 302
+    share.refresh_from_db()
+    assert share.general_link
+    assert recipient.get(share.path).status_code == 200
+    assert recipient.get(person.path).status_code == 200
+    html = client.get(change_url(share)).content.decode()
+    assert re.search(r'<input type="checkbox" name="general_link"[^>]* checked>', html)
+
+    # It leaked: off again, and the person's own link still works.
+    assert client.post(change_url(share), change_form(share)).status_code == 302
+    share.refresh_from_db()
+    assert not share.general_link
+    page = recipient.get(share.path)
+    assert page.status_code == 410
+    assert "This link is not in use" in page.content.decode()
+    assert recipient.get(person.path).status_code == 200
