@@ -292,3 +292,35 @@ def test_the_statement_counting_at_once_emails_the_owner_as_the_share_says(
         assert counted_at_once(share) is not None
     rows = list(Delivery.objects.values_list("kind", "recipient"))
     assert rows == [(DeliveryKind.DOWNLOAD, owner_email)] * emails
+
+
+@pytest.mark.postgres
+def test_a_download_rewrites_its_shares_row_in_place_even_on_a_full_page():
+    # Shares are written one after another until their pages are full, and every download
+    # rewrites its share's row (count, time). The table leaves room on each page, so the
+    # new version stays on its page and no index of the share table is written
+    # (PostgreSQL's heap-only update), however many shares were created after it.
+    first, *_ = [ShareFactory(body=False, note="n" * 100) for _ in range(80)]
+    with transaction.atomic():
+        counted = counting.download_count(
+            link=link_find(first.code), visitor=BROWSER, now=timezone.now()
+        )
+    assert counted is not None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_stat_get_xact_tuples_updated(%s::regclass),"
+            " pg_stat_get_xact_tuples_hot_updated(%s::regclass)",
+            [Share._meta.db_table] * 2,
+        )
+        assert cursor.fetchone() == (1, 1)  # updated once, in place
+
+
+def test_the_click_log_keeps_one_index_by_share():
+    # Each click's statement inserts into every index of the click table; the one by share
+    # and time serves every query by share, so there is no second one on share alone.
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, Click._meta.db_table)
+    by_share = [
+        c["columns"] for c in constraints.values() if c["index"] and c["columns"][0] == "share_id"
+    ]
+    assert by_share == [["share_id", "at"]]
