@@ -33,6 +33,14 @@ def delivery_send(self, delivery_id: int) -> None:
         logger.warning("email %s: retry not queued (%s); left for the sweeper", delivery_id, err)
 
 
+@shared_task(ignore_result=True)
+def deliveries_send(delivery_ids: list[int]) -> None:
+    """Send a batch of outbox emails here, over one connection to the mail server: without
+    a broker, where the process that queued them sends them (mail.dispatch). A passing
+    failure leaves its row due again for the sweeper, as in eager mode anywhere."""
+    mail.deliveries_send(delivery_ids=delivery_ids)
+
+
 @shared_task(acks_late=True, ignore_result=True)
 def deliveries_fan_out(delivery_ids: list[int]) -> bool:
     """Publish one send task per email of a batch a web process's mail thread handed over.

@@ -301,18 +301,27 @@ def test_a_download_rewrites_its_shares_row_in_place_even_on_a_full_page():
     # new version stays on its page and no index of the share table is written
     # (PostgreSQL's heap-only update), however many shares were created after it.
     first, *_ = [ShareFactory(body=False, note="n" * 100) for _ in range(80)]
+    before = share_updates()
     with transaction.atomic():
         counted = counting.download_count(
             link=link_find(first.code), visitor=BROWSER, now=timezone.now()
         )
     assert counted is not None
+    updated, in_place = (
+        after - earlier for after, earlier in zip(share_updates(), before, strict=True)
+    )
+    assert (updated, in_place) == (1, 1)
+
+
+def share_updates() -> tuple[int, int]:
+    """Rows of the share table this transaction updated so far, and how many in place."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pg_stat_get_xact_tuples_updated(%s::regclass),"
             " pg_stat_get_xact_tuples_hot_updated(%s::regclass)",
             [Share._meta.db_table] * 2,
         )
-        assert cursor.fetchone() == (1, 1)  # updated once, in place
+        return cursor.fetchone()
 
 
 def test_the_click_log_keeps_one_index_by_share():

@@ -6,6 +6,7 @@ Callers use these names; the modules behind them are this package's own business
 from sharelinks.mail.dispatch import deliveries_dispatch, deliveries_publish
 from sharelinks.mail.handoff import deliveries_hand_off
 from sharelinks.mail.outbox import (
+    deliveries_send,
     deliveries_sweep,
     delivery_send,
     download_notify,
@@ -19,6 +20,7 @@ __all__ = [
     "deliveries_dispatch",
     "deliveries_hand_off",
     "deliveries_publish",
+    "deliveries_send",
     "deliveries_sweep",
     "delivery_send",
     "download_notify",

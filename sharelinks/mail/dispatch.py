@@ -12,6 +12,7 @@ from sharelinks import deadline
 logger = logging.getLogger(__name__)
 
 SEND_TASK = "sharelinks.tasks.delivery_send"
+BATCH_SEND_TASK = "sharelinks.tasks.deliveries_send"
 FAN_OUT_TASK = "sharelinks.tasks.deliveries_fan_out"
 # After a failed publish this process stops trying for a while and leaves new rows to the
 # sweeper: a broker that drops packets instead of refusing would otherwise cost every click
@@ -54,7 +55,7 @@ def deliveries_publish(
     # services, and the services must not import their callers back.
     task = current_app.tasks[SEND_TASK]
     if task.app.conf.task_always_eager:
-        return _send_here(task, ids)
+        return _send_here(ids)
     try:
         if time.monotonic() < _broker_down_until:
             raise ConnectionError("the broker failed moments ago; not trying again yet")
@@ -73,18 +74,17 @@ def deliveries_publish(
     return True
 
 
-def _send_here(task, ids: list[int]) -> bool:
-    """Without a broker: send each email in this process, each on its own, so that one
-    that fails (its error is on its row and in the log) keeps none of the others back.
+def _send_here(ids: list[int]) -> bool:
+    """Without a broker: send the emails in this process, as one batch over one connection
+    to the mail server (outbox.deliveries_send), where one that fails (its error is on its
+    row and in the log) keeps none of the others back.
 
     Run without a trip through kombu: apply_async would open a producer on the default
     (absent) broker first, and warn "No hostname was supplied" for every email.
     """
-    sent = True
-    for pk in ids:
-        try:
-            task.apply((pk,))
-        except Exception:
-            logger.exception("email %s: sending without a broker failed", pk)
-            sent = False
-    return sent
+    try:
+        current_app.tasks[BATCH_SEND_TASK].apply((ids,))
+    except Exception:
+        logger.exception("emails %s: sending without a broker failed for some", ids)
+        return False
+    return True

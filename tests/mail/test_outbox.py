@@ -10,7 +10,9 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.mail.backends.locmem import EmailBackend
+from django.db import connection
 from django.db.models import F
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from project.celery import app as celery_app
@@ -25,13 +27,14 @@ pytestmark = pytest.mark.django_db
 
 
 class FlakyBackend(EmailBackend):
-    """locmem, but raises the errors queued in `failures` first, one per send."""
+    """locmem, but raises the errors queued in `failures` first, one per send (None: that
+    send goes through)."""
 
-    failures: list[Exception] = []
+    failures: list[Exception | None] = []
 
     def send_messages(self, messages):
-        if FlakyBackend.failures:
-            raise FlakyBackend.failures.pop(0)
+        if FlakyBackend.failures and (failure := FlakyBackend.failures.pop(0)) is not None:
+            raise failure
         return super().send_messages(messages)
 
 
@@ -62,14 +65,11 @@ def link_row() -> Delivery:
 @pytest.fixture
 def killed_after_smtp_accepted(monkeypatch):
     """The mail server has the message; the worker dies before the row says "sent"."""
-    real_mark = outbox._mark
 
-    def mark(delivery, **fields):
-        if fields.get("status") == DeliveryStatus.SENT:
-            raise WorkerKilled()
-        real_mark(delivery, **fields)
+    def mark_sent(ids, **claim):
+        raise WorkerKilled()
 
-    monkeypatch.setattr(outbox, "_mark", mark)
+    monkeypatch.setattr(outbox, "_mark_sent", mark_sent)
     return monkeypatch
 
 
@@ -138,6 +138,42 @@ def test_a_passing_smtp_error_leaves_the_row_pending_with_a_backoff(
     assert outbox.delivery_send(delivery_id=row.pk) is None
     row.refresh_from_db()
     assert (row.status, row.attempts, len(mail.outbox)) == (DeliveryStatus.SENT, 2, 1)
+
+
+def test_a_batch_is_claimed_read_and_marked_sent_in_three_statements_whatever_its_size():
+    statements = []
+    for size in (1, 6):
+        rows = [link_row() for _ in range(size)]
+        with CaptureQueriesContext(connection) as queries:
+            sent = outbox.deliveries_send(delivery_ids=[row.pk for row in rows])
+        statements.append(len(queries))
+        assert sent == {row.pk: None for row in rows}
+        assert set(Delivery.objects.filter(pk__in=sent).values_list("status", flat=True)) == {
+            DeliveryStatus.SENT
+        }
+    assert statements == [3, 3]
+    assert len(mail.outbox) == 7
+
+
+def test_a_message_of_a_batch_the_mail_server_drops_is_retried_alone(flaky):
+    first, dropped, last = (link_row() for _ in range(3))
+    flaky.extend([None, smtplib.SMTPServerDisconnected("Connection unexpectedly closed")])
+    retry_in = outbox.deliveries_send(delivery_ids=[first.pk, dropped.pk, last.pk])
+
+    assert (retry_in[first.pk], retry_in[last.pk]) == (None, None)
+    assert 15 <= retry_in[dropped.pk] <= 30
+    statuses = dict(Delivery.objects.values_list("pk", "status"))
+    assert statuses == {
+        first.pk: DeliveryStatus.SENT,
+        dropped.pk: DeliveryStatus.PENDING,
+        last.pk: DeliveryStatus.SENT,
+    }
+    assert len(mail.outbox) == 2
+    # Its retry (the sweeper's, or a task's) sends it; the two sent are not sent again.
+    assert outbox.deliveries_send(delivery_ids=[first.pk, dropped.pk, last.pk]) == {
+        dropped.pk: None
+    }
+    assert len(mail.outbox) == 3
 
 
 def test_a_permanent_refusal_fails_at_once(flaky, django_capture_on_commit_callbacks):
