@@ -7,11 +7,13 @@ moment_text: the zone the share was made in, its abbreviation where it has one (
 ("2026年12月2日 18:00 JST", "Dec. 2, 2026, 18:00 JST").
 """
 
+import functools
 import zoneinfo
-from datetime import datetime
+from datetime import date, datetime
 
 from django import template
 from django.utils.formats import date_format
+from django.utils.translation import get_language
 
 register = template.Library()
 
@@ -36,7 +38,17 @@ def moment_text(when: datetime, zone_name: str) -> str:
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         zone = zoneinfo.ZoneInfo("UTC")
     local = when.astimezone(zone)
-    return f"{date_format(local, 'DATE_FORMAT')} {local:%H:%M} {zone_label(local)}"
+    return f"{_date_text(local.date(), get_language())} {local:%H:%M} {zone_label(local)}"
+
+
+@functools.lru_cache(maxsize=1024)
+def _date_text(day: date, language: str) -> str:
+    """The day in the language's DATE_FORMAT (dates only: a time in it would raise).
+
+    Cached: pages and emails name few distinct days, and formatting one walks the format
+    character by character (as much as the rest of the landing page's values together).
+    """
+    return date_format(day, "DATE_FORMAT")
 
 
 @register.filter
