@@ -39,6 +39,9 @@ logger = logging.getLogger(__name__)
 # attempts left. Whether that worker's SMTP server had already accepted the message is
 # unknown: taking the row again may repeat an email, never lose one.
 CLAIM_LEASE = timedelta(minutes=10)
+# A batch's rows are marked sent this many at a time: a process killed mid-batch repeats at
+# most these (at least once, never lost), and each mark is a commit that waits for disk.
+MARK_EVERY = 20
 LAPSED_ERROR = "outcome unknown: the worker stopped while sending"
 # Errors that pass: the network, the mail server, or a send that ran into the task's soft
 # time limit (a slow server today is not a broken address).
@@ -103,10 +106,11 @@ def deliveries_send(*, delivery_ids: Sequence[int]) -> dict[int, float | None]:
     The claim is one conditional UPDATE (pending, or sending with a lapsed lease and
     attempts left, becomes sending, stamped with this claim's time), so of two calls for the
     same row exactly one sends. A batch costs three statements and two commits -- the
-    claim, one query for what the messages need, one UPDATE for those sent -- where a row
-    at a time cost as many for each email. Each message is still sent and judged on its
-    own: one that fails keeps none of the others back. An error that retrying cannot help
-    (a bug, a misconfiguration) fails its row and is raised once the others are done.
+    claim, one query for what the messages need, one UPDATE for those sent (each
+    MARK_EVERY of them) -- where a row at a time cost as many for each email. Each message
+    is still sent and judged on its own: one that fails keeps none of the others back. An
+    error that retrying cannot help (a bug, a misconfiguration) fails its row and is raised
+    once the others are done.
     """
     now = timezone.now()
     claimable = Q(status=DeliveryStatus.PENDING) | _lapsed(now, attempts_left=True)
@@ -128,7 +132,8 @@ def deliveries_send(*, delivery_ids: Sequence[int]) -> dict[int, float | None]:
     outcome: dict[int, float | None] = {}
     sent: list[int] = []
     broken: Exception | None = None
-    with contextlib.closing(get_connection()) as connection:
+    connection = get_connection()
+    try:
         for delivery in rows:
             try:
                 message = messages.message_for(delivery)
@@ -145,9 +150,11 @@ def deliveries_send(*, delivery_ids: Sequence[int]) -> dict[int, float | None]:
             else:
                 outcome[delivery.pk] = None
                 sent.append(delivery.pk)
-    if sent:
-        _mark_sent(sent, claimed_at=now)
-        logger.info("emails %s sent", sent)
+                if len(sent) >= MARK_EVERY:
+                    sent = _mark_sent(sent, claimed_at=now)
+    finally:  # a QUIT the server refuses must not keep the messages it took from being marked
+        _quietly_closed(connection)
+    _mark_sent(sent, claimed_at=now)
     if broken is not None:
         raise broken
     return outcome
@@ -184,11 +191,14 @@ def _send_failed(delivery: Delivery, err: Exception) -> float | None:
     return delay
 
 
-def _mark_sent(ids: list[int], *, claimed_at: datetime) -> None:
-    # As _mark, for the rows of one claim at once.
-    Delivery.objects.filter(
-        pk__in=ids, status=DeliveryStatus.SENDING, claimed_at=claimed_at
-    ).update(status=DeliveryStatus.SENT, sent_at=timezone.now(), last_error="")
+def _mark_sent(ids: list[int], *, claimed_at: datetime) -> list[int]:
+    """As _mark, for rows of one claim at once; returns the (empty) list left to mark."""
+    if ids:
+        Delivery.objects.filter(
+            pk__in=ids, status=DeliveryStatus.SENDING, claimed_at=claimed_at
+        ).update(status=DeliveryStatus.SENT, sent_at=timezone.now(), last_error="")
+        logger.info("emails %s sent", ids)
+    return []
 
 
 def _lapsed(now: datetime, *, attempts_left: bool) -> Q:
