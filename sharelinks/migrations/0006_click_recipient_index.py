@@ -5,28 +5,9 @@ table -- every click -- until it is done; CREATE INDEX CONCURRENTLY does not, bu
 inside a transaction, hence atomic = False. Other databases get a plain index.
 """
 
-from django.contrib.postgres.operations import AddIndexConcurrently
 from django.db import migrations, models
 
-
-class AddIndexWithoutBlocking(AddIndexConcurrently):
-    """AddIndexConcurrently on PostgreSQL, AddIndex elsewhere."""
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            return super().database_forwards(app_label, schema_editor, from_state, to_state)
-        model = to_state.apps.get_model(app_label, self.model_name)
-        if self.allow_migrate_model(schema_editor.connection.alias, model):
-            schema_editor.add_index(model, self.index)
-        return None
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            return super().database_backwards(app_label, schema_editor, from_state, to_state)
-        model = from_state.apps.get_model(app_label, self.model_name)
-        if self.allow_migrate_model(schema_editor.connection.alias, model):
-            schema_editor.remove_index(model, self.index)
-        return None
+from sharelinks.migrations._without_blocking import AddIndexWithoutBlocking
 
 
 class Migration(migrations.Migration):

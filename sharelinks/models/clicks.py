@@ -70,7 +70,14 @@ class Click(models.Model):
         ordering = ["-at"]
         indexes = [
             models.Index(fields=["share", "-at"], name="click_share_recent"),
-            models.Index(fields=["recipient", "-at"], name="click_recipient_recent"),
+            # Only clicks through a personal link: most clicks have no person, and an
+            # index entry for each of them would be one more insert per click for nothing
+            # (a lookup by a person, or the person's deletion, names one).
+            models.Index(
+                fields=["recipient", "-at"],
+                name="click_personal_recent",
+                condition=models.Q(recipient__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

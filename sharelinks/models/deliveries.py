@@ -60,6 +60,7 @@ class Delivery(models.Model):
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
+        db_index=False,  # indexed where set: Meta.indexes
         related_name="+",
     )
     # The person the email is to (a link) or about (a download, a forwarded link).
@@ -69,10 +70,16 @@ class Delivery(models.Model):
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
+        db_index=False,  # indexed where set: Meta.indexes
         related_name="deliveries",
     )
     click = models.ForeignKey(
-        Click, verbose_name=_("click"), on_delete=models.SET_NULL, null=True, blank=True
+        Click,
+        verbose_name=_("click"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        db_index=False,  # indexed where set: Meta.indexes
     )
     status = models.CharField(
         _("status"),
@@ -92,7 +99,20 @@ class Delivery(models.Model):
         verbose_name = _("email")
         verbose_name_plural = _("emails")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "due_at"], name="delivery_status_due")]
+        indexes = [
+            models.Index(fields=["status", "due_at"], name="delivery_status_due"),
+            # A sender, a person, a click: most rows have one or two of them, and every
+            # lookup by one (its admin page, its deletion) names one, so only rows that
+            # have it are indexed -- an email row costs no index insert for what it lacks.
+            *(
+                models.Index(
+                    fields=[name],
+                    name=f"delivery_{name}",
+                    condition=Q(**{f"{name}__isnull": False}),
+                )
+                for name in ("sender", "person", "click")
+            ),
+        ]
         constraints = [
             # Each send of a link is a row of its own (its own Message-ID, the earlier
             # ones kept as the record); only one may be on its way to an address at once.

@@ -1,0 +1,52 @@
+"""Index operations that never stop clicks: CONCURRENTLY on PostgreSQL, plain elsewhere.
+
+On PostgreSQL a plain CREATE or DROP INDEX on the click table takes a lock that stops every
+INSERT into it -- every click -- until it is done; the CONCURRENTLY forms do not, but cannot
+run inside a transaction, so a migration using these sets atomic = False. Other databases
+get the plain operation. (A module of helpers: the leading underscore keeps Django's
+migration loader from reading it as a migration.)
+"""
+
+from django.contrib.postgres.operations import AddIndexConcurrently, RemoveIndexConcurrently
+
+
+class AddIndexWithoutBlocking(AddIndexConcurrently):
+    """AddIndexConcurrently on PostgreSQL, AddIndex elsewhere."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            return super().database_forwards(app_label, schema_editor, from_state, to_state)
+        model = to_state.apps.get_model(app_label, self.model_name)
+        if self.allow_migrate_model(schema_editor.connection.alias, model):
+            schema_editor.add_index(model, self.index)
+        return None
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            return super().database_backwards(app_label, schema_editor, from_state, to_state)
+        model = from_state.apps.get_model(app_label, self.model_name)
+        if self.allow_migrate_model(schema_editor.connection.alias, model):
+            schema_editor.remove_index(model, self.index)
+        return None
+
+
+class RemoveIndexWithoutBlocking(RemoveIndexConcurrently):
+    """RemoveIndexConcurrently on PostgreSQL, RemoveIndex elsewhere."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            return super().database_forwards(app_label, schema_editor, from_state, to_state)
+        model = from_state.apps.get_model(app_label, self.model_name)
+        if self.allow_migrate_model(schema_editor.connection.alias, model):
+            index = from_state.models[app_label, self.model_name_lower].get_index_by_name(self.name)
+            schema_editor.remove_index(model, index)
+        return None
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            return super().database_backwards(app_label, schema_editor, from_state, to_state)
+        model = to_state.apps.get_model(app_label, self.model_name)
+        if self.allow_migrate_model(schema_editor.connection.alias, model):
+            index = to_state.models[app_label, self.model_name_lower].get_index_by_name(self.name)
+            schema_editor.add_index(model, index)
+        return None
