@@ -243,3 +243,17 @@ def test_a_personal_link_works_over_real_http(live_server):
     assert response.status_code == 200
     assert Recipient.objects.get(pk=sato.pk).download_count == 1
     assert timezone.now() - Recipient.objects.get(pk=sato.pk).last_download_at < timedelta(1)
+
+
+def test_the_owner_reads_the_persons_own_count_beside_the_shares(client, settings):
+    settings.SHARELINKS_BASE_URL = "https://files.example.com"
+    share, sato, _ = two_people()
+    share.general_link = True
+    share.save()
+    assert download(client, share.path).status_code == 303  # someone, through the general link
+    assert download(client, sato.path).status_code == 303
+    first, sato_first = mail.outbox
+    assert "Downloads so far: 1." in first.body
+    assert "Downloads so far: 1 by Sato Ken, 2 in all." in sato_first.body
+    html = sato_first.alternatives[0][0]
+    assert "Downloads so far: 1 by Sato Ken, 2 in all." in html
