@@ -9,24 +9,7 @@ transaction, hence atomic = False), so clicks go on meanwhile.
 
 from django.db import migrations, models
 
-
-def _index_name(schema_editor, model) -> str:
-    # The name Django gave the foreign key's index when it created the table.
-    return schema_editor._create_index_name(model._meta.db_table, ["share_id"])
-
-
-def drop_index(apps, schema_editor):
-    model = apps.get_model("sharelinks", "Click")
-    name = schema_editor.quote_name(_index_name(schema_editor, model))
-    concurrently = "CONCURRENTLY " if schema_editor.connection.vendor == "postgresql" else ""
-    schema_editor.execute(f"DROP INDEX {concurrently}IF EXISTS {name}")
-
-
-def create_index(apps, schema_editor):
-    model = apps.get_model("sharelinks", "Click")
-    name = _index_name(schema_editor, model)
-    field = model._meta.get_field("share")
-    schema_editor.execute(schema_editor._create_index_sql(model, fields=[field], name=name))
+from sharelinks.migrations._without_blocking import foreign_key_indexes_dropped
 
 
 class Migration(migrations.Migration):
@@ -51,6 +34,6 @@ class Migration(migrations.Migration):
                     ),
                 ),
             ],
-            database_operations=[migrations.RunPython(drop_index, create_index)],
+            database_operations=[foreign_key_indexes_dropped("Click", ("share",))],
         ),
     ]

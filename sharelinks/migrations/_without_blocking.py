@@ -8,6 +8,7 @@ migration loader from reading it as a migration.)
 """
 
 from django.contrib.postgres.operations import AddIndexConcurrently, RemoveIndexConcurrently
+from django.db import migrations
 
 
 class AddIndexWithoutBlocking(AddIndexConcurrently):
@@ -50,3 +51,38 @@ class RemoveIndexWithoutBlocking(RemoveIndexConcurrently):
             index = to_state.models[app_label, self.model_name_lower].get_index_by_name(self.name)
             schema_editor.add_index(model, index)
         return None
+
+
+def foreign_key_indexes_dropped(model_name: str, fields: tuple[str, ...]) -> migrations.RunPython:
+    """Drop the indexes Django made for these foreign keys of the model (concurrently on
+    PostgreSQL); undone by making them again.
+
+    For a migration whose state sets db_index=False on them: Django's AlterField would drop
+    and re-add each foreign key instead, re-checking every row under a lock.
+    """
+
+    def names(apps, schema_editor):
+        model = apps.get_model("sharelinks", model_name)
+        for name in fields:
+            field = model._meta.get_field(name)
+            # The name Django gave the foreign key's index when it created the table.
+            yield (
+                model,
+                field,
+                schema_editor._create_index_name(model._meta.db_table, [field.column]),
+            )
+
+    def drop(apps, schema_editor):
+        concurrently = "CONCURRENTLY " if schema_editor.connection.vendor == "postgresql" else ""
+        for _, _, index in names(apps, schema_editor):
+            schema_editor.execute(
+                f"DROP INDEX {concurrently}IF EXISTS {schema_editor.quote_name(index)}"
+            )
+
+    def create(apps, schema_editor):
+        for model, field, index in names(apps, schema_editor):
+            schema_editor.execute(
+                schema_editor._create_index_sql(model, fields=[field], name=index)
+            )
+
+    return migrations.RunPython(drop, create)
