@@ -14,12 +14,15 @@ from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from sharelinks import links
 from sharelinks.conf import app_settings
 from sharelinks.models import Delivery, DeliveryKind
 from sharelinks.templatetags.sharelinks_people import person_name
+from sharelinks.templatetags.sharelinks_times import moment
 
 SUBJECTS = {
     DeliveryKind.LINK: _("%(sender)s shared a file with you: %(file)s"),
@@ -32,6 +35,19 @@ SUBJECTS = {
 }
 
 PERSON_DOWNLOADED = _("%(person)s downloaded %(file)s")
+
+# The download email's first sentence, translated whole by (a person?, when?, from where?):
+# languages order its parts differently (Japanese puts the time and the network before the
+# verb), so pieces translated apart cannot be joined into one.
+DOWNLOADED = {
+    (True, True, True): _("%(name)s downloaded %(file)s on %(at)s from the network %(network)s."),
+    (True, True, False): _("%(name)s downloaded %(file)s on %(at)s."),
+    (True, False, False): _("%(name)s downloaded %(file)s."),
+    (False, True, True): _("Someone downloaded %(file)s on %(at)s from the network %(network)s."),
+    (False, True, False): _("Someone downloaded %(file)s on %(at)s."),
+    (False, False, False): _("Someone downloaded %(file)s."),
+}
+FILE_HTML = '<strong style="word-break:break-word;">{}</strong>'
 
 
 def _admin_url(delivery: Delivery) -> str:
@@ -61,6 +77,28 @@ def context_for(delivery: Delivery) -> dict:
         "click": delivery.click,
         "person": delivery.person,
         "admin_url": _admin_url(delivery),
+        **(_downloaded(delivery) if delivery.kind in DOWNLOAD_KINDS else {}),
+    }
+
+
+DOWNLOAD_KINDS = (DeliveryKind.FIRST_DOWNLOAD, DeliveryKind.DOWNLOAD)
+
+
+def _downloaded(delivery: Delivery) -> dict:
+    """The download email's first sentence, as text and as HTML (the file name in bold)."""
+    share, person, click = delivery.share, delivery.person, delivery.click
+    values = {
+        "name": person.label if person else "",
+        "file": share.filename,
+        "at": moment(click.at, share.time_zone) if click else "",
+        "network": (click.client_ip or "") if click else "",
+    }
+    sentence = str(DOWNLOADED[bool(person), bool(click), bool(values["network"])])
+    escaped = {name: conditional_escape(value) for name, value in values.items()}
+    escaped["file"] = format_html(FILE_HTML, share.filename)
+    return {
+        "downloaded": sentence % values,
+        "downloaded_html": mark_safe(conditional_escape(sentence) % escaped),  # noqa: S308
     }
 
 

@@ -1,8 +1,11 @@
 """The emails as people read them: who sent what, until when, and only the short link."""
 
+from datetime import UTC, datetime
+
 import pytest
 from django.utils import timezone
 
+from sharelinks import people
 from sharelinks.mail import messages as emails
 from sharelinks.models import Click, ClickOutcome, Delivery, DeliveryKind
 from tests.conftest import BASE_URL
@@ -116,3 +119,41 @@ def test_a_sender_is_never_named_by_login(share, user, named):
     assert message.subject == f"{named} shared a file with you: Q3 figures.pdf"
     assert f"{named} shared a file with you." in text
     assert "admin" not in message.subject + text
+
+
+@pytest.mark.parametrize(
+    ("language", "sentence", "html"),
+    [
+        (
+            "en",
+            "Sato Ken downloaded <Q3> figures.pdf on Dec. 2, 2026 18:00 JST"
+            " from the network 203.0.113.0.",
+            'Sato Ken downloaded <strong style="word-break:break-word;">&lt;Q3&gt; figures.pdf'
+            "</strong> on Dec. 2, 2026 18:00 JST from the network 203.0.113.0.",
+        ),
+        (
+            "ja",
+            "Sato Ken さんが 2026年12月2日 18:00 JST にネットワーク 203.0.113.0 から"
+            " <Q3> figures.pdf をダウンロードしました。",
+            "Sato Ken さんが 2026年12月2日 18:00 JST にネットワーク 203.0.113.0 から"
+            ' <strong style="word-break:break-word;">&lt;Q3&gt; figures.pdf</strong>'
+            " をダウンロードしました。",
+        ),
+    ],
+)
+def test_the_download_email_says_who_when_and_from_where_in_one_sentence_of_its_language(
+    settings, language, sentence, html
+):
+    # Owners read the site's language; Japanese orders the time and network before the
+    # verb, so the sentence is translated whole, never joined from pieces.
+    settings.LANGUAGE_CODE = language
+    share = ShareFactory(filename="<Q3> figures.pdf", time_zone="Asia/Tokyo")
+    person, _ = people.person_add(share=share, address="sato@example.jp", name="Sato Ken")
+    at = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+    click = Click.objects.create(
+        share=share, recipient=person, at=at, outcome=ClickOutcome.REDIRECTED,
+        client_ip="203.0.113.0",
+    )  # fmt: skip
+    _, text, body = render(share, DeliveryKind.FIRST_DOWNLOAD, click=click, person=person)
+    assert text.startswith(sentence + "\n")
+    assert html in body
