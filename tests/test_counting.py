@@ -296,6 +296,8 @@ def test_the_statement_counting_at_once_emails_the_owner_as_the_share_says(
 
 @pytest.mark.postgres
 def test_a_download_rewrites_its_shares_row_in_place_even_on_a_full_page():
+    if connection.vendor != "postgresql":
+        pytest.skip("runs in the PostgreSQL pass (DATABASE_URL=$TEST_DATABASE_URL)")
     # Shares are written one after another until their pages are full, and every download
     # rewrites its share's row (count, time). The table leaves room on each page, so the
     # new version stays on its page and no index of the share table is written
