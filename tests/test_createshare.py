@@ -84,6 +84,10 @@ def test_an_iso_moment_is_accepted(owner, put_object):
         (["--key", "a.txt", "--owner", "nobody"], "'nobody': no such user"),
         (["--file", "/nonexistent/x.pdf", "--owner", "maria"], "No such file or directory"),
         (["--key", "a.txt", "--owner", "maria", "--max-downloads", "0"], "1 or more"),
+        # Bytes that are not UTF-8 reach Python as lone surrogates (a Latin-1 shell).
+        (["--key", "caf\udce9.txt", "--owner", "maria"], "--key: not UTF-8 text"),
+        (["--key", "a.txt", "--owner", "maria", "--note", "caf\udce9"], "--note: not UTF-8"),
+        (["--key", "a.txt", "--owner", "maria", "--recipient", "\udce9@x.jp"], "--recipient"),
     ],
 )
 def test_bad_input_fails_with_one_clear_message_and_creates_nothing(

@@ -36,6 +36,22 @@ def parse_expiry(text: str) -> datetime:
     return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
 
 
+def _text_only(options: dict) -> None:
+    """Refuse an argument the shell passed as bytes that are not UTF-8.
+
+    Python keeps such bytes as lone surrogates, which no database, S3 key or email can
+    hold: without this, a key was reported as a credentials failure and a note crashed.
+    """
+    for name, value in options.items():
+        for text in value if isinstance(value, list) else [value]:
+            if isinstance(text, str) and not text.isascii():
+                try:
+                    text.encode("utf-8")
+                except UnicodeEncodeError:
+                    option = "--" + name.replace("_", "-")
+                    raise CommandError(f"{option}: not UTF-8 text; pass it as UTF-8") from None
+
+
 def _message(err: ValidationError) -> str:
     return " ".join(err.messages)
 
@@ -63,6 +79,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options) -> None:
+        _text_only(options)
         if options["bucket"] and not options["key"]:
             raise CommandError("--bucket goes with --key")
         if options["max_downloads"] is not None and options["max_downloads"] < 1:
