@@ -7,50 +7,40 @@ get the plain operation. (A module of helpers: the leading underscore keeps Djan
 migration loader from reading it as a migration.)
 """
 
-from django.contrib.postgres.operations import AddIndexConcurrently, RemoveIndexConcurrently
+from django.contrib.postgres.operations import (
+    AddIndexConcurrently,
+    NotInTransactionMixin,
+    RemoveIndexConcurrently,
+)
 from django.db import migrations
 
 
-class AddIndexWithoutBlocking(AddIndexConcurrently):
+class _PlainElsewhere:
+    """The CONCURRENTLY operation on PostgreSQL; elsewhere the plain one it extends
+    (AddIndex, RemoveIndex: next after NotInTransactionMixin in the class's order)."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        self._operation(schema_editor).database_forwards(
+            app_label, schema_editor, from_state, to_state
+        )
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        self._operation(schema_editor).database_backwards(
+            app_label, schema_editor, from_state, to_state
+        )
+
+    def _operation(self, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            return super()
+        return super(NotInTransactionMixin, self)
+
+
+class AddIndexWithoutBlocking(_PlainElsewhere, AddIndexConcurrently):
     """AddIndexConcurrently on PostgreSQL, AddIndex elsewhere."""
 
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            return super().database_forwards(app_label, schema_editor, from_state, to_state)
-        model = to_state.apps.get_model(app_label, self.model_name)
-        if self.allow_migrate_model(schema_editor.connection.alias, model):
-            schema_editor.add_index(model, self.index)
-        return None
 
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            return super().database_backwards(app_label, schema_editor, from_state, to_state)
-        model = from_state.apps.get_model(app_label, self.model_name)
-        if self.allow_migrate_model(schema_editor.connection.alias, model):
-            schema_editor.remove_index(model, self.index)
-        return None
-
-
-class RemoveIndexWithoutBlocking(RemoveIndexConcurrently):
+class RemoveIndexWithoutBlocking(_PlainElsewhere, RemoveIndexConcurrently):
     """RemoveIndexConcurrently on PostgreSQL, RemoveIndex elsewhere."""
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            return super().database_forwards(app_label, schema_editor, from_state, to_state)
-        model = from_state.apps.get_model(app_label, self.model_name)
-        if self.allow_migrate_model(schema_editor.connection.alias, model):
-            index = from_state.models[app_label, self.model_name_lower].get_index_by_name(self.name)
-            schema_editor.remove_index(model, index)
-        return None
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            return super().database_backwards(app_label, schema_editor, from_state, to_state)
-        model = to_state.apps.get_model(app_label, self.model_name)
-        if self.allow_migrate_model(schema_editor.connection.alias, model):
-            index = to_state.models[app_label, self.model_name_lower].get_index_by_name(self.name)
-            schema_editor.add_index(model, index)
-        return None
 
 
 def foreign_key_indexes_dropped(model_name: str, fields: tuple[str, ...]) -> migrations.RunPython:
