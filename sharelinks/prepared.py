@@ -14,7 +14,10 @@ select_related objects and annotations arrive exactly as the ORM would give them
 On PostgreSQL these statements are also prepared on the server (statement_run): Django
 sends each query as text with its values inlined, which PostgreSQL parses and plans anew
 every time -- for the click's counting statement, planning took longer than running it.
-A prepared statement is planned once per connection and then only executed. Django turns
+A prepared statement is planned once per connection and then only executed. A statement
+that commits by itself (the click's own, outside any transaction) is prepared and sent with
+libpq's calls (_Session): psycopg's cursor spent more Python around it than the rest of the
+statement's client side. Inside a transaction psycopg's cursor prepares it: Django turns
 psycopg's preparing off (prepare_threshold None, for connection poolers), which would also
 ignore a statement's own prepare=True; the connection is given a threshold no other query
 reaches instead, so only these statements are prepared. Behind PgBouncer that needs
@@ -28,6 +31,8 @@ runs into a server restarted in that second: its statement fails, it answers the
 (the view's DatabaseError), and Django closes the broken connection when the request ends.
 """
 
+import functools
+import re
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -37,6 +42,9 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators
+from psycopg import Cursor, errors, generators
+from psycopg.adapt import PyFormat, Transformer
+from psycopg.pq import ExecStatus, TransactionStatus
 
 _PLACEHOLDER = "\x00prepared\x00"  # stands in for the value while compiling
 # psycopg prepares a query by itself after this many runs: never, in effect (see above).
@@ -152,23 +160,121 @@ def statement_run(
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall() if cursor.description else []
-    import psycopg  # only where PostgreSQL is the database
-    from psycopg.pq import ExecStatus
-
     started = time.monotonic()
     if started - getattr(connection, "_answered_at", -RECENTLY_ANSWERED) < RECENTLY_ANSWERED:
         connection.health_check_done = True  # it answered a moment ago: no SELECT 1
     connection.close_if_health_check_failed()
     connection.ensure_connection()
-    if connection.connection.prepare_threshold is None:
-        connection.connection.prepare_threshold = _ONLY_WHEN_ASKED
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(sql, params, prepare=True)
-        # Not cursor.description: it builds an object per column, and a click returns
-        # about sixty columns.
-        result = cursor.pgresult
-        rows = cursor.fetchall() if result and result.status == ExecStatus.TUPLES_OK else []
+    with connection.wrap_database_errors:
+        rows = _postgres_rows(connection, sql, params)
     answered = connection._answered_at = time.monotonic()
     if connection.queries_logged:
         connection.queries_log.append({"sql": sql, "time": f"{answered - started:.3f}"})
     return rows
+
+
+# %(name)s and %s become $1, $2, ...; %% is a percent sign; any other % is a mistake.
+_PLACEHOLDERS = re.compile(r"%\((\w+)\)s|%s|%%|%")
+
+
+@functools.lru_cache(maxsize=64)
+def _numbered(sql: str) -> tuple[bytes, tuple[str, ...] | int]:
+    """The statement with PostgreSQL's $n placeholders, and the names of its parameters
+    in that order (or how many positional ones it takes)."""
+    names: list[str] = []
+    positional = 0
+
+    def number(match: re.Match) -> str:
+        nonlocal positional
+        name, text = match.group(1), match.group(0)
+        if text == "%%":
+            return "%"
+        if text == "%":
+            raise ValueError(f"a lone % in a statement: {sql[:80]!r}")
+        if name is None:
+            positional += 1
+            return f"${positional}"
+        if name not in names:
+            names.append(name)
+        return f"${names.index(name) + 1}"
+
+    numbered = _PLACEHOLDERS.sub(number, sql)
+    if names and positional:
+        raise ValueError(f"named and positional parameters in one statement: {sql[:80]!r}")
+    return numbered.encode(), tuple(names) if names else positional
+
+
+class _Session:
+    """What one psycopg connection has prepared, and its adapter of values.
+
+    psycopg's cursor spends about 40 µs of Python around each statement (converting the
+    query, its prepared-statement bookkeeping, the result's description); a click runs
+    one. This sends the prepared statement with libpq's calls and psycopg's own
+    adapters, so values go and come back exactly as through a cursor, and waits through
+    the connection's own wait, which signal handlers (sharelinks.deadline) interrupt.
+    """
+
+    def __init__(self, conn) -> None:
+        self.conn, self.names = conn, {}
+        self.adapter = Transformer(conn)
+
+    def run(self, sql: str, params: Sequence | Mapping) -> list[tuple]:
+        query, order = _numbered(sql)
+        values = [params[name] for name in order] if isinstance(order, tuple) else list(params)
+        if isinstance(order, int) and len(values) != order:
+            raise ValueError(f"{order} parameters expected, {len(values)} given")
+        adapter = self.adapter
+        dumped = adapter.dump_sequence(values, [PyFormat.AUTO] * len(values))
+        key = (query, adapter.types)
+        try:
+            result = self._execute(key, dumped, adapter.formats)
+        except errors.InvalidSqlStatementName:  # forgotten: DEALLOCATE ALL, a pooler
+            self.names.pop(key, None)
+            result = self._execute(key, dumped, adapter.formats)
+        if result.status != ExecStatus.TUPLES_OK:
+            return []
+        adapter.set_pgresult(result)
+        return adapter.load_rows(0, result.ntuples, tuple)
+
+    def _execute(self, key: tuple[bytes, tuple], dumped: list, formats: list):
+        name = self.names.get(key)
+        pgconn = self.conn.pgconn
+        if name is None:
+            name = f"sharelinks_{len(self.names)}".encode()
+            pgconn.send_prepare(name, key[0], param_types=key[1])
+            self._result()
+            self.names[key] = name
+        pgconn.send_query_prepared(name, dumped, param_formats=formats)
+        return self._result()
+
+    def _result(self):
+        results = self.conn.wait(generators.execute(self.conn.pgconn))
+        for result in results:
+            if result.status == ExecStatus.FATAL_ERROR:
+                raise errors.error_from_result(result, encoding=self.conn.info.encoding)
+        return results[-1]
+
+
+def _postgres_rows(connection, sql: str, params: Sequence | Mapping) -> list[tuple]:
+    """Run the statement prepared: by _Session where it commits by itself (the click's
+    own statements), else through psycopg's cursor.
+
+    Inside a transaction psycopg has work to do (the BEGIN Django's transaction asks for),
+    and a statement the server has forgotten could not be sent again there: its error
+    aborts the transaction. psycopg forgets every prepared statement on the connection
+    after a ROLLBACK, DROP or ALTER (DEALLOCATE ALL), so _Session's can be gone any time.
+    """
+    conn = connection.connection
+    if conn.autocommit and conn.pgconn.transaction_status == TransactionStatus.IDLE:
+        session = getattr(connection, "_sharelinks_session", None)
+        if session is None or session.conn is not conn:
+            session = connection._sharelinks_session = _Session(conn)
+        return session.run(sql, params)
+    if conn.prepare_threshold is None:
+        conn.prepare_threshold = _ONLY_WHEN_ASKED
+    with Cursor(conn) as cursor:
+        cursor.execute(sql, params, prepare=True)
+        # Not cursor.description: it builds an object per column, and a click returns
+        # about sixty columns.
+        result = cursor.pgresult
+        return cursor.fetchall() if result and result.status == ExecStatus.TUPLES_OK else []
