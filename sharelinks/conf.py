@@ -216,21 +216,22 @@ class AppSettings:
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
-        try:
-            return self._checked[name]
-        except KeyError:
-            pass
         if name not in BY_NAME:
             raise AttributeError(f"SHARELINKS_{name} is not a sharelinks setting")
         value = configured(name)
         message = BY_NAME[name].problem(value, f"SHARELINKS_{name}")
         if message:
             raise ImproperlyConfigured(message)
+        # An attribute from now on: found without calling __getattr__, which Python calls
+        # only after a lookup failed with an AttributeError it had to build first.
         self._checked[name] = value
+        setattr(self, name, value)
         return value
 
     def forget(self) -> None:
         """Read every setting afresh on its next use."""
+        for name in self._checked:
+            delattr(self, name)
         self._checked.clear()
 
 

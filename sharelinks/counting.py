@@ -120,19 +120,30 @@ def _row(link: Link, visitor: Visitor, now: datetime, outcome: str) -> dict:
     }
 
 
+_CLICK_COLUMNS = [field.attname for field in Click._meta.concrete_fields]
+
+
 def click_instance(link: Link, visitor: Visitor, now: datetime, pk: int) -> Click:
-    """The row the statement wrote, as an instance (no query to read it back)."""
-    click = Click(
-        pk=pk,
-        share=link.share,
-        recipient=link.person,
-        at=now,
-        outcome=ClickOutcome.REDIRECTED,
-        client_ip=visitor.network,
-        user_agent=visitor.user_agent,
-        scanner=visitor.scanner,
-    )
-    click._state.adding = False
+    """The row the statement wrote, as an instance (no query to read it back).
+
+    Made as a query's row is (from_db, its columns in order), with the link's share and
+    person as its related objects: half the work of Click(...)'s keyword arguments, which
+    a download that needs only the row's id would pay on every click.
+    """
+    person = link.person
+    row = {
+        "id": pk,
+        "share_id": link.share.pk,
+        "recipient_id": None if person is None else person.pk,
+        "at": now,
+        "outcome": ClickOutcome.REDIRECTED,
+        "client_ip": visitor.network,
+        "user_agent": visitor.user_agent,
+        "scanner": visitor.scanner,
+    }
+    click = Click.from_db(connection.alias, _CLICK_COLUMNS, [row[name] for name in _CLICK_COLUMNS])
+    Click.share.field.set_cached_value(click, link.share)
+    Click.recipient.field.set_cached_value(click, person)
     return click
 
 

@@ -12,8 +12,7 @@ Two callers. The ordinary press of Download (valid token, no password, no receip
 before any lookup, with `vouched` unset: it then also requires no password and a file the
 presence survey vouches for, and when it counts nothing the careful path finds out why.
 The careful path (clicks.click_download, after checking the password and the file itself)
-runs it with `vouched` set. Either way the statement changed nothing when it counted
-nothing.
+runs it with `vouched` set. A statement that counted nothing changed nothing.
 
 `at_once`: the statement commits by itself (no BEGIN, no COMMIT: one round trip instead of
 three), so it counts only where no download limit applies, share-wide or per person, and
@@ -57,17 +56,16 @@ from sharelinks.visitors import Visitor
 _SHARE_FIELDS = list(Share._meta.concrete_fields)
 _PERSON_FIELDS = list(Recipient._meta.concrete_fields)
 # What a download counted at once is answered with: the link's code, the object to sign
-# and the counts. Fewer columns to send and parse; the rest are deferred fields, read with a
-# query on access, which nothing answering the click does.
+# and the counts; the rest are deferred fields, which nothing answering the click reads. The
+# last download's time is the statement's `now`, set rather than parsed (Django's loader of
+# zoned times is Python).
 _SHARE_BRIEF = [
     field for field in _SHARE_FIELDS if field.name in {
         "id", "code", "bucket", "key", "filename", "content_type", "download_count",
-        "last_download_at",
     }
 ]  # fmt: skip
 _PERSON_BRIEF = [
-    field for field in _PERSON_FIELDS
-    if field.name in {"id", "share", "code", "download_count", "last_download_at"}
+    field for field in _PERSON_FIELDS if field.name in {"id", "share", "code", "download_count"}
 ]  # fmt: skip
 
 # The share's own rules (links.link_status, Share.status_at) and, unless the caller has
@@ -218,9 +216,7 @@ class Found:
 
 
 def _instance(model, fields, values):
-    return model.from_db(
-        connection.alias, [field.attname for field in fields], values[: len(fields)]
-    )
+    return model.from_db(connection.alias, [f.attname for f in fields], values[: len(fields)])
 
 
 def download_count(
@@ -264,7 +260,12 @@ def download_count(
         if not at_once and isinstance(person.networks, str):
             person.networks = json.loads(person.networks)
     click_id, delivery_id = row[len(share_fields) : len(share_fields) + 2]
-    return Found(_instance(Share, share_fields, row), person, click_id, delivery_id)
+    share = _instance(Share, share_fields, row)
+    if at_once:
+        share.last_download_at = now
+        if personal:
+            person.last_download_at = now
+    return Found(share, person, click_id, delivery_id)
 
 
 _UNCOUNT_SQL = """

@@ -56,6 +56,34 @@ def test_a_counted_download_returns_the_row_it_wrote_and_the_counts_it_left():
 
 
 @pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("personal", [False, True], ids=["general link", "personal link"])
+def test_a_download_counted_at_once_hands_back_what_the_database_now_holds(personal):
+    # The statement sends back only what answering needs, and the time it wrote is set on
+    # the instances rather than read back: both must agree with the rows.
+    if connection.vendor != "postgresql":
+        pytest.skip("runs in the PostgreSQL pass (DATABASE_URL=$TEST_DATABASE_URL)")
+    share, sato, _ = two_people()
+    if not personal:
+        Share.objects.filter(pk=share.pk).update(general_link=True)
+    code, now = (sato.code if personal else share.code), timezone.now()
+    found = express.download_count(code=code, visitor=BROWSER, now=now, vouched=True, at_once=True)
+    link = link_find(code)
+    assert (found.share.pk, found.share.code, found.share.key) == (share.pk, share.code, share.key)
+    assert found.share.download_count == link.share.download_count == 1
+    assert found.share.last_download_at == link.share.last_download_at == now
+    if personal:
+        assert (found.person.pk, found.person.download_count) == (sato.pk, 1)
+        assert found.person.last_download_at == link.person.last_download_at == now
+    click = counting.click_instance(link, BROWSER, now, found.click_id)
+    row = Click.objects.get(pk=found.click_id)
+    assert (click.share, click.recipient) == (link.share, link.person)
+    assert [getattr(click, f.attname) for f in Click._meta.concrete_fields] == [
+        getattr(row, f.attname) for f in Click._meta.concrete_fields
+    ]
+
+
+@pytest.mark.postgres
 @pytest.mark.parametrize(
     ("terms", "mode"),
     [({}, "off"), ({"max_downloads": 5}, "on"), ({"downloads_per_recipient": 2}, "on")],
