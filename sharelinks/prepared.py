@@ -32,6 +32,7 @@ runs into a server restarted in that second: its statement fails, it answers the
 """
 
 import functools
+import itertools
 import re
 import sys
 import time
@@ -174,7 +175,7 @@ def statement_run(
 
 
 # %(name)s and %s become $1, $2, ...; %% is a percent sign; any other % is a mistake.
-_PLACEHOLDERS = re.compile(r"%\((\w+)\)s|%s|%%|%")
+_PARAMETER_MARKS = re.compile(r"%\((\w+)\)s|%s|%%|%")
 
 
 @functools.lru_cache(maxsize=64)
@@ -198,7 +199,7 @@ def _numbered(sql: str) -> tuple[bytes, tuple[str, ...] | int]:
             names.append(name)
         return f"${names.index(name) + 1}"
 
-    numbered = _PLACEHOLDERS.sub(number, sql)
+    numbered = _PARAMETER_MARKS.sub(number, sql)
     if names and positional:
         raise ValueError(f"named and positional parameters in one statement: {sql[:80]!r}")
     return numbered.encode(), tuple(names) if names else positional
@@ -217,6 +218,7 @@ class _Session:
     def __init__(self, conn) -> None:
         self.conn, self.names = conn, {}
         self.adapter = Transformer(conn)
+        self.serial = itertools.count()  # never a name twice: the server may keep some
 
     def run(self, sql: str, params: Sequence | Mapping) -> list[tuple]:
         query, order = _numbered(sql)
@@ -229,7 +231,7 @@ class _Session:
         try:
             result = self._execute(key, dumped, adapter.formats)
         except errors.InvalidSqlStatementName:  # forgotten: DEALLOCATE ALL, a pooler
-            self.names.pop(key, None)
+            self.names.clear()  # after DEALLOCATE ALL, all of them
             result = self._execute(key, dumped, adapter.formats)
         if result.status != ExecStatus.TUPLES_OK:
             return []
@@ -240,7 +242,7 @@ class _Session:
         name = self.names.get(key)
         pgconn = self.conn.pgconn
         if name is None:
-            name = f"sharelinks_{len(self.names)}".encode()
+            name = f"sharelinks_{next(self.serial)}".encode()
             pgconn.send_prepare(name, key[0], param_types=key[1])
             self._result()
             self.names[key] = name

@@ -94,3 +94,22 @@ def test_a_download_counts_after_the_server_forgot_its_prepared_statement(client
     share.refresh_from_db()
     assert share.download_count == 2
     assert Click.objects.filter(share=share, outcome="redirected").count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_statement_forgotten_alone_is_prepared_again_under_a_name_of_its_own():
+    # A pooler may drop one prepared statement and keep the others: the one prepared again
+    # must not take the name of one the server still holds.
+    postgres_only()
+    first, second = "SELECT %s::int + 1001", "SELECT %s::int + 1002"
+    assert statement_run(first, [1]) == [(1002,)]
+    assert statement_run(second, [1]) == [(1003,)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name FROM pg_prepared_statements WHERE statement = %s",
+            ["SELECT $1::int + 1001"],
+        )
+        (name,) = cursor.fetchone()
+        cursor.execute(f'DEALLOCATE "{name}"')
+    assert statement_run(first, [2]) == [(1003,)]
+    assert statement_run(second, [2]) == [(1004,)]
