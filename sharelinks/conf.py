@@ -211,7 +211,7 @@ class AppSettings:
     """
 
     def __init__(self) -> None:
-        self._checked: dict[str, Any] = {}
+        self._checked: set[str] = set()  # the settings kept as attributes
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
@@ -224,8 +224,8 @@ class AppSettings:
             raise ImproperlyConfigured(message)
         # An attribute from now on: found without calling __getattr__, which Python calls
         # only after a lookup failed with an AttributeError it had to build first.
-        self._checked[name] = value
         setattr(self, name, value)
+        self._checked.add(name)
         return value
 
     def forget(self) -> None:

@@ -222,9 +222,12 @@ class _Session:
 
     def run(self, sql: str, params: Sequence | Mapping) -> list[tuple]:
         query, order = _numbered(sql)
-        values = [params[name] for name in order] if isinstance(order, tuple) else list(params)
-        if isinstance(order, int) and len(values) != order:
-            raise ValueError(f"{order} parameters expected, {len(values)} given")
+        if isinstance(order, tuple):
+            values = [params[name] for name in order]
+        else:
+            values = list(params)
+            if len(values) != order:
+                raise ValueError(f"{order} parameters expected, {len(values)} given")
         adapter = self.adapter
         dumped = adapter.dump_sequence(values, [PyFormat.AUTO] * len(values))
         key = (query, adapter.types)

@@ -48,6 +48,7 @@ DOWNLOADED = {
     (False, False, False): _("Someone downloaded %(file)s."),
 }
 FILE_HTML = '<strong style="word-break:break-word;">{}</strong>'
+DOWNLOAD_KINDS = (DeliveryKind.FIRST_DOWNLOAD, DeliveryKind.DOWNLOAD)
 
 
 def _admin_url(delivery: Delivery) -> str:
@@ -79,9 +80,6 @@ def context_for(delivery: Delivery) -> dict:
         "admin_url": _admin_url(delivery),
         **(_downloaded(delivery) if delivery.kind in DOWNLOAD_KINDS else {}),
     }
-
-
-DOWNLOAD_KINDS = (DeliveryKind.FIRST_DOWNLOAD, DeliveryKind.DOWNLOAD)
 
 
 def _downloaded(delivery: Delivery) -> dict:

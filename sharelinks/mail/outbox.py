@@ -151,7 +151,8 @@ def deliveries_send(*, delivery_ids: Sequence[int]) -> dict[int, float | None]:
                 outcome[delivery.pk] = None
                 sent.append(delivery.pk)
                 if len(sent) >= MARK_EVERY:
-                    sent = _mark_sent(sent, claimed_at=now)
+                    _mark_sent(sent, claimed_at=now)
+                    sent = []
     finally:  # a QUIT the server refuses must not keep the messages it took from being marked
         _quietly_closed(connection)
     _mark_sent(sent, claimed_at=now)
@@ -191,14 +192,13 @@ def _send_failed(delivery: Delivery, err: Exception) -> float | None:
     return delay
 
 
-def _mark_sent(ids: list[int], *, claimed_at: datetime) -> list[int]:
-    """As _mark, for rows of one claim at once; returns the (empty) list left to mark."""
+def _mark_sent(ids: list[int], *, claimed_at: datetime) -> None:
+    """As _mark, for rows of one claim at once (none: nothing to do)."""
     if ids:
         Delivery.objects.filter(
             pk__in=ids, status=DeliveryStatus.SENDING, claimed_at=claimed_at
         ).update(status=DeliveryStatus.SENT, sent_at=timezone.now(), last_error="")
         logger.info("emails %s sent", ids)
-    return []
 
 
 def _lapsed(now: datetime, *, attempts_left: bool) -> Q:
