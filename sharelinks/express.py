@@ -51,6 +51,7 @@ from sharelinks.models import (
     Share,
 )
 from sharelinks.prepared import statement_run
+from sharelinks.rows import Maker
 from sharelinks.visitors import Visitor
 
 _SHARE_FIELDS = list(Share._meta.concrete_fields)
@@ -59,14 +60,10 @@ _PERSON_FIELDS = list(Recipient._meta.concrete_fields)
 # and the counts; the rest are deferred fields, which nothing answering the click reads. The
 # last download's time is the statement's `now`, set rather than parsed (Django's loader of
 # zoned times is Python).
-_SHARE_BRIEF = [
-    field for field in _SHARE_FIELDS if field.name in {
-        "id", "code", "bucket", "key", "filename", "content_type", "download_count",
-    }
-]  # fmt: skip
-_PERSON_BRIEF = [
-    field for field in _PERSON_FIELDS if field.name in {"id", "share", "code", "download_count"}
-]  # fmt: skip
+_SHARE_BRIEF = [field for field in _SHARE_FIELDS if field.name in {
+    "id", "code", "bucket", "key", "filename", "content_type", "download_count"}]  # fmt: skip
+_PERSON_BRIEF = [field for field in _PERSON_FIELDS
+                 if field.name in {"id", "share", "code", "download_count"}]  # fmt: skip
 
 # The share's own rules (links.link_status, Share.status_at) and, unless the caller has
 # checked them itself, no password and a file that is known to be there (presence).
@@ -215,8 +212,11 @@ class Found:
     delivery_id: int | None = None
 
 
-def _instance(model, fields, values):
-    return model.from_db(connection.alias, [f.attname for f in fields], values[: len(fields)])
+# The instances a row begins with, indexed by at_once (the fields the row answers with).
+_SHARE_MAKERS = [Maker(Share, [f.attname for f in fs]) for fs in (_SHARE_FIELDS, _SHARE_BRIEF)]
+_PERSON_MAKERS = [
+    Maker(Recipient, [f.attname for f in fs]) for fs in (_PERSON_FIELDS, _PERSON_BRIEF)
+]
 
 
 def download_count(
@@ -252,7 +252,7 @@ def download_count(
     person_fields, share_fields = _fields(personal, at_once)
     row, person = rows[0], None
     if personal:
-        person = _instance(Recipient, person_fields, row)
+        person = _PERSON_MAKERS[at_once](row, connection.alias)
         row = row[len(person_fields) :]
         if row[0] is None:  # the share refused after the person counted: undo it
             transaction.set_rollback(True)
@@ -260,7 +260,7 @@ def download_count(
         if not at_once and isinstance(person.networks, str):
             person.networks = json.loads(person.networks)
     click_id, delivery_id = row[len(share_fields) : len(share_fields) + 2]
-    share = _instance(Share, share_fields, row)
+    share = _SHARE_MAKERS[at_once](row, connection.alias)
     if at_once:
         share.last_download_at = now
         if personal:

@@ -47,6 +47,8 @@ from psycopg import Cursor, errors, generators
 from psycopg.adapt import PyFormat, Transformer
 from psycopg.pq import ExecStatus, TransactionStatus
 
+from sharelinks.rows import Maker
+
 _PLACEHOLDER = "\x00prepared\x00"  # stands in for the value while compiling
 # psycopg prepares a query by itself after this many runs: never, in effect (see above).
 _ONLY_WHEN_ASKED = sys.maxsize
@@ -61,10 +63,9 @@ class _Compiled:
     at: int  # where the value goes in params
     compiler: Any
     converters: dict
-    model: type[Model]
     start: int
     end: int
-    init_list: list[str]
+    make: Maker
     populators: list
     annotations: dict[str, int]
 
@@ -93,10 +94,9 @@ class PreparedLookup:
             at=list(params).index(_PLACEHOLDER),
             compiler=compiler,
             converters=compiler.get_converters([column[0] for column in select]),
-            model=klass_info["model"],
             start=start,
             end=end,
-            init_list=[column[0].target.attname for column in select[start:end]],
+            make=Maker(klass_info["model"], [col[0].target.attname for col in select[start:end]]),
             populators=get_related_populators(klass_info, select, alias),
             annotations=dict(compiler.annotation_col_map or {}),
         )
@@ -113,9 +113,7 @@ class PreparedLookup:
     def _instance(compiled: _Compiled, row: tuple, using: str) -> Model:
         if compiled.converters:
             row = next(iter(compiled.compiler.apply_converters([row], compiled.converters)))
-        instance = compiled.model.from_db(
-            using, compiled.init_list, row[compiled.start : compiled.end]
-        )
+        instance = compiled.make(row[compiled.start : compiled.end], using)
         for populator in compiled.populators:
             populator.populate(row, instance)
         for name, position in compiled.annotations.items():
