@@ -17,7 +17,7 @@ SQLite (the embedded default) runs the same rules through the ORM, row by row.
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, transaction
 from django.db.models import F
 from django.db.models.functions import Coalesce
 
@@ -143,7 +143,7 @@ def click_instance(link: Link, visitor: Visitor, now: datetime, pk: int) -> Clic
         "user_agent": visitor.user_agent,
         "scanner": visitor.scanner,
     }
-    click = _click_make([row[name] for name in _CLICK_COLUMNS], connection.alias)
+    click = _click_make([row[name] for name in _CLICK_COLUMNS], DEFAULT_DB_ALIAS)
     Click.share.field.set_cached_value(click, link.share)
     Click.recipient.field.set_cached_value(click, person)
     return click

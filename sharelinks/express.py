@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, transaction
 
 from sharelinks.codes import code_is_personal
 from sharelinks.conf import app_settings
@@ -252,7 +252,7 @@ def download_count(
     person_fields, share_fields = _fields(personal, at_once)
     row, person = rows[0], None
     if personal:
-        person = _PERSON_MAKERS[at_once](row, connection.alias)
+        person = _PERSON_MAKERS[at_once](row, DEFAULT_DB_ALIAS)
         row = row[len(person_fields) :]
         if row[0] is None:  # the share refused after the person counted: undo it
             transaction.set_rollback(True)
@@ -260,7 +260,7 @@ def download_count(
         if not at_once and isinstance(person.networks, str):
             person.networks = json.loads(person.networks)
     click_id, delivery_id = row[len(share_fields) : len(share_fields) + 2]
-    share = _SHARE_MAKERS[at_once](row, connection.alias)
+    share = _SHARE_MAKERS[at_once](row, DEFAULT_DB_ALIAS)
     if at_once:
         share.last_download_at = now
         if personal:

@@ -128,7 +128,7 @@ def presign_get(
     canonical = _canonical_request(endpoint.path_prefix + quoted_key, params, endpoint.host)
     string_to_sign = f"{_ALGORITHM}\n{stamp}\n{scope}\n{hashlib.sha256(canonical).hexdigest()}"
     signing_key = _signing_key(credentials.secret_key, stamp[:8], endpoint.region, endpoint.service)
-    signature = hmac.new(signing_key, string_to_sign.encode(), "sha256").hexdigest()
+    signature = hmac.digest(signing_key, string_to_sign.encode(), "sha256").hex()  # one call
     query = "&".join(f"{name}={value}" for name, value in params)
     return f"{endpoint.url_prefix}{quoted_key}?{query}&X-Amz-Signature={signature}"
 
