@@ -35,16 +35,15 @@ CSP = (
 )
 
 
-def language_pick(request: HttpRequest) -> str:
-    """The page's language: ?lang= when it names one of LANGUAGES, else what the middleware
-    chose from Accept-Language; activated for the rest of the request."""
+def language_pick(request: HttpRequest) -> None:
+    """Activate ?lang= for the rest of the request when it names one of LANGUAGES; else
+    the page keeps what the middleware chose from Accept-Language."""
     # Most requests have no query string at all: then nothing is parsed.
     if "lang=" in request.META.get("QUERY_STRING", ""):
         wanted = request.GET.get("lang", "")
         if wanted in dict(settings.LANGUAGES):
             translation.activate(wanted)
             request.LANGUAGE_CODE = wanted
-    return translation.get_language()
 
 
 def _render(request: HttpRequest, template: str, http_status: int, **context) -> HttpResponse:
