@@ -7,10 +7,13 @@ with 303 to a freshly presigned URL. Shares marked "direct download" keep a coun
 GET for scripts. The rules live in sharelinks.clicks; this module maps them to answers.
 """
 
+import functools
 import logging
+import time
 
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.utils.http import http_date
 from django.views.decorators.csrf import csrf_exempt
 
 from sharelinks import clicks, pages, passwords, tokens
@@ -45,6 +48,13 @@ def _unknown(request: HttpRequest, visitor: Visitor) -> HttpResponse:
     return pages.unknown(request)
 
 
+@functools.lru_cache(maxsize=2)
+def _expires(second: int, max_age: int) -> str:
+    # The Expires a cookie of max_age set in this second gets (set_cookie would format it
+    # from the clock itself): the same string for every download of the second.
+    return http_date(second + max_age)
+
+
 def _answer(request: HttpRequest, result: clicks.ClickResult) -> HttpResponse:
     """The redirect of a signed result, else the page that says why not."""
     if result.unavailable:
@@ -54,10 +64,10 @@ def _answer(request: HttpRequest, result: clicks.ClickResult) -> HttpResponse:
     response = HttpResponseSeeOther(result.url) if request.method == "POST" else None
     response = response or HttpResponseRedirect(result.url)
     if result.click is not None and not result.resumed:
-        link = Link(result.share, result.person)
+        link, max_age = Link(result.share, result.person), app_settings.RESUME_WINDOW
         response.set_cookie(
             tokens.RECEIPT_COOKIE, tokens.receipt_make(link.code, result.click.pk),
-            max_age=app_settings.RESUME_WINDOW, path=link.path,
+            max_age=max_age, expires=_expires(int(time.time()), max_age), path=link.path,
             secure=request.is_secure(), httponly=True, samesite="Lax",
         )  # fmt: skip
     return response

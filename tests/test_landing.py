@@ -6,13 +6,14 @@ token the page signed for this link, counts a download.
 """
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import requests
 import time_machine
 from django.core import mail
 from django.utils import timezone
+from django.utils.http import http_date
 
 from sharelinks.models import Click, ClickOutcome, NotifyDownloads
 from sharelinks.tokens import RECEIPT_COOKIE
@@ -121,6 +122,18 @@ def test_the_resume_receipt_lasts_the_stated_window(client, settings):
         assert download(client, share.path, same_browser=True).status_code == 303
         clock.shift(timedelta(seconds=2))
         assert client.get(share.path).status_code == 410
+
+
+def test_the_browser_is_told_to_keep_the_receipt_for_the_window_to_the_second(client, settings):
+    settings.SHARELINKS_RESUME_WINDOW = 3600
+    share = ShareFactory()
+    for moment in ("2026-12-01 09:00:00.999+00:00", "2026-12-01 09:00:01+00:00"):
+        with time_machine.travel(moment, tick=False):
+            receipt = download(client, share.path).cookies[RECEIPT_COOKIE]
+        later = (datetime.fromisoformat(moment) + timedelta(seconds=3600)).replace(microsecond=0)
+        assert receipt["max-age"] == 3600
+        assert receipt["expires"] == http_date(later.timestamp())
+        client.cookies.clear()
 
 
 def test_a_receipt_for_one_link_is_worth_nothing_on_another(client):
