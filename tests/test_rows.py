@@ -102,12 +102,12 @@ def test_a_model_with_its_own_init_is_made_by_from_db():
         built = 0
         name = models.CharField(max_length=10)
 
+        class Meta:
+            app_label = "sharelinks"
+
         def __init__(self, *args, **kwargs):
             type(self).built += 1
             super().__init__(*args, **kwargs)
-
-        class Meta:
-            app_label = "sharelinks"
 
         def __str__(self):
             return self.name
