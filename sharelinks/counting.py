@@ -128,9 +128,9 @@ _click_make = Maker(Click, _CLICK_COLUMNS)
 def click_instance(link: Link, visitor: Visitor, now: datetime, pk: int) -> Click:
     """The row the statement wrote, as an instance (no query to read it back).
 
-    Made as a query's row is (sharelinks.rows), with the link's share and person as its
-    related objects: a tenth of the work of Click(...)'s keyword arguments, which a
-    download that needs only the row's id would pay on every click.
+    Made as a query's row is, without Model.__init__ (sharelinks.rows), with the link's
+    share and person as its related objects: Click(...)'s keyword arguments cost several
+    times as much, on every download, which needs little more than the row's id.
     """
     person = link.person
     row = {
