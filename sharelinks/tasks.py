@@ -36,19 +36,21 @@ def delivery_send(self, delivery_id: int) -> None:
 @shared_task(ignore_result=True)
 def deliveries_send(delivery_ids: list[int]) -> None:
     """Send a batch of outbox emails here, over one connection to the mail server: without
-    a broker, where the process that queued them sends them (mail.dispatch). A passing
-    failure leaves its row due again for the sweeper, as in eager mode anywhere."""
+    a broker, where the process that queued them sends them (mail.dispatch), and in the
+    worker for download emails to one address that go as one digest. A passing failure
+    leaves its row due again for the sweeper, as in eager mode anywhere."""
     mail.deliveries_send(delivery_ids=delivery_ids)
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def deliveries_fan_out(delivery_ids: list[int]) -> bool:
-    """Publish one send task per email of a batch a web process's mail thread handed over.
+    """Publish the send tasks of a batch a web process's mail thread handed over: one per
+    email, one per digest (mail.deliveries_fan_out).
 
     Publishing from the worker spares the web process one publish per email; a broker that
     fails here leaves the rows pending for the sweeper, as anywhere else.
     """
-    return mail.deliveries_publish(delivery_ids)
+    return mail.deliveries_fan_out(delivery_ids)
 
 
 @shared_task(ignore_result=True)

@@ -3,7 +3,7 @@
 Callers use these names; the modules behind them are this package's own business.
 """
 
-from sharelinks.mail.dispatch import deliveries_dispatch, deliveries_publish
+from sharelinks.mail.dispatch import deliveries_dispatch, deliveries_fan_out, deliveries_publish
 from sharelinks.mail.handoff import deliveries_hand_off
 from sharelinks.mail.outbox import (
     deliveries_send,
@@ -18,6 +18,7 @@ from sharelinks.mail.sending import people_remind, share_send_link
 __all__ = [
     "Addressee",
     "deliveries_dispatch",
+    "deliveries_fan_out",
     "deliveries_hand_off",
     "deliveries_publish",
     "deliveries_send",

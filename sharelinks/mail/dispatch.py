@@ -8,6 +8,8 @@ from celery import current_app
 from django.db import transaction
 
 from sharelinks import deadline
+from sharelinks.mail.messages import DOWNLOAD_KINDS
+from sharelinks.models import Delivery
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +41,11 @@ def _committed(ids: list[int], on_unqueued: Callable[[], None] | None) -> None:
 
 
 def deliveries_publish(
-    ids: list[int], *, on_unqueued: Callable[[], None] | None = None, batched: bool = False
+    ids: list[int],
+    *,
+    on_unqueued: Callable[[], None] | None = None,
+    batched: bool = False,
+    digests: list[list[int]] | None = None,
 ) -> bool:
     """Publish now; never raises, and a broker failure leaves the rows to the sweeper.
 
@@ -48,7 +54,8 @@ def deliveries_publish(
     (eager mode) the send runs here; its errors are on the row and in the log, and must not
     turn a click that was already counted into a 500. `batched`: several ids go to the
     broker as one task that publishes a send task for each in the worker (the mail thread's
-    way of paying one publish for many downloads).
+    way of paying one publish for many downloads). `digests`: groups of ids published as
+    one batch task each, which sends each group as one digest (deliveries_fan_out).
     """
     global _broker_down_until
     # Looked up by name in the registry, not imported: tasks (an entry point) call the mail
@@ -59,6 +66,8 @@ def deliveries_publish(
     try:
         if time.monotonic() < _broker_down_until:
             raise ConnectionError("the broker failed moments ago; not trying again yet")
+        for group in digests or ():
+            current_app.tasks[BATCH_SEND_TASK].apply_async((group,), retry=False)
         if batched and len(ids) > 1:
             current_app.tasks[FAN_OUT_TASK].apply_async((ids,), retry=False)
         else:
@@ -72,6 +81,29 @@ def deliveries_publish(
         return False
     _broker_down_until = 0.0
     return True
+
+
+def deliveries_fan_out(ids: list[int]) -> bool:
+    """In the worker, a batch a web process's mail thread handed over: one send task per
+    email, except download emails to one address, which go as one batch task that sends
+    them as one digest (outbox.sending_units), as the mail thread does without a broker.
+
+    A digest's passing failure leaves its rows due for the sweeper (the batch task has no
+    retry of its own), as without a broker; single emails keep their task's backoff.
+    """
+    singles: list[int] = []
+    groups: dict[str, list[int]] = {}
+    rows = Delivery.objects.filter(pk__in=ids).order_by("pk").values_list("pk", "kind", "recipient")
+    for pk, kind, recipient in rows:
+        if kind in DOWNLOAD_KINDS:
+            groups.setdefault(recipient.lower(), []).append(pk)
+        else:
+            singles.append(pk)
+    singles += [group[0] for group in groups.values() if len(group) == 1]
+    digests = [group for group in groups.values() if len(group) > 1]
+    if not singles and not digests:
+        return True
+    return deliveries_publish(sorted(singles), digests=digests)
 
 
 def _send_here(ids: list[int]) -> bool:

@@ -17,6 +17,7 @@ from django.utils import translation
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from sharelinks import links
 from sharelinks.conf import app_settings
@@ -49,6 +50,9 @@ DOWNLOADED = {
 }
 FILE_HTML = '<strong style="word-break:break-word;">{}</strong>'
 DOWNLOAD_KINDS = (DeliveryKind.FIRST_DOWNLOAD, DeliveryKind.DOWNLOAD)
+# A digest tells of this many downloads in full and counts the rest: a burst of hundreds
+# stays one readable email (and one render), and each share's click log has them all.
+DIGEST_SHOWN = 10
 
 
 def _admin_url(delivery: Delivery) -> str:
@@ -121,8 +125,12 @@ def message_id(delivery: Delivery) -> str:
     "sent" leaves the send to be tried again; the repeat then carries the first copy's
     Message-ID, so mail programs and the recipient's server can tell it is one message.
     """
+    return _message_id(f"delivery.{delivery.pk}", delivery)
+
+
+def _message_id(name: str, delivery: Delivery) -> str:
     domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or str(DNS_NAME)
-    return f"<sharelinks.delivery.{delivery.pk}.{int(delivery.created_at.timestamp())}@{domain}>"
+    return f"<sharelinks.{name}.{int(delivery.created_at.timestamp())}@{domain}>"
 
 
 def language_for(delivery: Delivery) -> str:
@@ -159,6 +167,39 @@ def _message(delivery: Delivery) -> EmailMultiAlternatives:
         headers=_headers(delivery),
     )
     message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
+    return message
+
+
+def digest_for(deliveries: list[Delivery]) -> EmailMultiAlternatives:
+    """One message for download emails to one address that are sent together
+    (outbox.sending_units): each of the first DIGEST_SHOWN told as its own email would,
+    the rest counted. Its Message-ID names the first and last row, the same on a retry of
+    the same rows."""
+    first = deliveries[0]
+    with translation.override(language_for(first)):
+        total = len(deliveries)
+        subject = ngettext(
+            "%(count)s download of your files", "%(count)s downloads of your files", total
+        ) % {"count": total}
+        context = {
+            "subject": subject,
+            "total": total,
+            "shown": [context_for(delivery) for delivery in deliveries[:DIGEST_SHOWN]],
+            "rest": max(0, total - DIGEST_SHOWN),
+        }
+        template = "sharelinks/email/digest"
+        message = EmailMultiAlternatives(
+            subject=subject,
+            body=render_to_string(f"{template}.txt", context),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[_to_address(first)],
+            reply_to=[first.recipient],
+            headers={
+                "Message-ID": _message_id(f"digest.{first.pk}-{deliveries[-1].pk}", first),
+                "Auto-Submitted": "auto-generated",
+            },
+        )
+        message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
     return message
 
 

@@ -107,9 +107,10 @@ def deliveries_send(*, delivery_ids: Sequence[int]) -> dict[int, float | None]:
     attempts left, becomes sending, stamped with this claim's time), so of two calls for the
     same row exactly one sends. A batch costs three statements and two commits -- the
     claim, one query for what the messages need, one UPDATE for those sent (each
-    MARK_EVERY of them) -- where a row at a time cost as many for each email. Each message
-    is still sent and judged on its own: one that fails keeps none of the others back. An
-    error that retrying cannot help (a bug, a misconfiguration) fails its row and is raised
+    MARK_EVERY of them) -- where a row at a time cost as many for each email. Download
+    emails to one address become one digest (sending_units). Each message is still sent
+    and judged on its own: one that fails keeps none of the others back. An error that
+    retrying cannot help (a bug, a misconfiguration) fails its rows and is raised
     once the others are done.
     """
     now = timezone.now()
@@ -134,22 +135,26 @@ def deliveries_send(*, delivery_ids: Sequence[int]) -> dict[int, float | None]:
     broken: Exception | None = None
     connection = get_connection()
     try:
-        for delivery in rows:
+        for unit in sending_units(rows):
             try:
-                message = messages.message_for(delivery)
+                if len(unit) == 1:
+                    message = messages.message_for(unit[0])
+                else:
+                    message = messages.digest_for(unit)
                 message.connection = connection
                 message.send()
             except PASSING_ERRORS as err:
                 _quietly_closed(connection)  # the next message opens a session of its own
-                outcome[delivery.pk] = _send_failed(delivery, err)
+                outcome.update((delivery.pk, _send_failed(delivery, err)) for delivery in unit)
             except Exception as err:  # a bug or a misconfiguration: retrying cannot help
                 error = f"{type(err).__name__}: {err}"
-                _mark(delivery, status=DeliveryStatus.FAILED, last_error=error)
-                logger.error("email %s failed for good: %s", delivery.pk, error)
+                for delivery in unit:
+                    _mark(delivery, status=DeliveryStatus.FAILED, last_error=error)
+                logger.error("emails %s failed for good: %s", [d.pk for d in unit], error)
                 broken = broken or err
             else:
-                outcome[delivery.pk] = None
-                sent.append(delivery.pk)
+                outcome.update((delivery.pk, None) for delivery in unit)
+                sent += [delivery.pk for delivery in unit]
                 if len(sent) >= MARK_EVERY:
                     _mark_sent(sent, claimed_at=now)
                     sent = []
@@ -159,6 +164,29 @@ def deliveries_send(*, delivery_ids: Sequence[int]) -> dict[int, float | None]:
     if broken is not None:
         raise broken
     return outcome
+
+
+def sending_units(rows: list[Delivery]) -> list[list[Delivery]]:
+    """The messages a batch becomes: download emails to one address go as one digest
+    (messages.digest_for), every other row as its own message; in the rows' order.
+
+    A burst of downloads (a link posted to a mailing list, a script) then reaches the owner
+    as one email instead of a flood, and costs one render instead of one per download. One
+    download alone is its own email as ever. The digest's rows stand or fall together: a
+    passing failure puts each back in the queue with its own backoff.
+    """
+    units: list[list[Delivery]] = []
+    digests: dict[tuple[str, str], list[Delivery]] = {}
+    for delivery in rows:
+        if delivery.kind not in messages.DOWNLOAD_KINDS:
+            units.append([delivery])
+            continue
+        key = (delivery.recipient.lower(), messages.language_for(delivery))
+        if key not in digests:
+            digests[key] = []
+            units.append(digests[key])
+        digests[key].append(delivery)
+    return units
 
 
 def _quietly_closed(connection) -> None:

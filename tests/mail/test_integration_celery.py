@@ -273,3 +273,34 @@ def test_emails_handed_over_together_go_out_as_one_task_and_each_once(
         worker.log.read_text().count("sharelinks.tasks.deliveries_fan_out[") == 2
     )  # received, succeeded
     smtp.handler.messages.clear()
+
+
+def test_the_worker_sends_downloads_handed_over_together_to_one_owner_as_one_digest(
+    settings, smtp, worker, redis_broker
+):
+    # The fan-out puts the download emails to one address into one batch task (a digest);
+    # any other email keeps its own send task.
+    settings.SHARELINKS_MAIL_AFTER_ANSWER = True
+    logged = worker.log.read_text()
+    mine = [
+        Delivery.objects.create(
+            share=ShareFactory(), kind=DeliveryKind.DOWNLOAD, recipient="ada@corp.example"
+        )
+        for _ in range(2)
+    ]
+    theirs = Delivery.objects.create(
+        share=ShareFactory(), kind=DeliveryKind.FIRST_DOWNLOAD, recipient="bob@corp.example"
+    )
+    mail.deliveries_hand_off([mine[0].pk, theirs.pk, mine[1].pk])
+    handoff.drain(timeout=30)
+    messages = smtp.handler.wait_for(2)
+    for row in (*mine, theirs):
+        assert (wait_until_sent(row).status, row.attempts) == (DeliveryStatus.SENT, 1)
+    assert sorted((m["To"], m["Subject"]) for m in messages) == [
+        ("ada@corp.example", "2 downloads of your files"),
+        ("bob@corp.example", "figures.pdf was downloaded"),
+    ]
+    for task in ("deliveries_send", "delivery_send"):  # one run each, logged twice:
+        text = f"sharelinks.tasks.{task}["  # received, succeeded
+        worker.wait_for_log(text, count=logged.count(text) + 2)
+    smtp.handler.messages.clear()

@@ -1,0 +1,160 @@
+"""Downloads that come close together reach their owner as one email, not a flood.
+
+The mail thread (and, with a broker, the worker's fan-out) sends the emails handed over
+together as one batch; the download emails of that batch to one address become one
+digest. What the owner reads is asserted on the messages Django's mail outbox collects;
+the rows are the real ones the click path writes.
+"""
+
+import smtplib
+
+import pytest
+from django.core import mail
+from django.core.mail.backends.locmem import EmailBackend
+
+from sharelinks.mail import messages, outbox
+from sharelinks.models import Click, ClickOutcome, Delivery, DeliveryKind, DeliveryStatus
+from tests.conftest import BASE_URL
+from tests.factories import ShareFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+class DroppingBackend(EmailBackend):
+    """locmem, but the mail server drops the connection on the next send (once)."""
+
+    drop_next = False
+
+    def send_messages(self, email_messages):
+        if DroppingBackend.drop_next:
+            DroppingBackend.drop_next = False
+            raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+        return super().send_messages(email_messages)
+
+
+@pytest.fixture
+def owner():
+    return UserFactory(first_name="Ada", last_name="Lovelace", email="ada@corp.example")
+
+
+def downloaded(share, kind=DeliveryKind.DOWNLOAD, recipient=None, agent="Firefox/128.0"):
+    """A counted download's click and its owner email row, as the click path writes them."""
+    click = Click.objects.create(
+        share=share, outcome=ClickOutcome.REDIRECTED, client_ip="203.0.113.0", user_agent=agent
+    )
+    return Delivery.objects.create(
+        share=share, kind=kind, click=click, recipient=recipient or share.owner.email
+    )
+
+
+def sent(rows):
+    return outbox.deliveries_send(delivery_ids=[row.pk for row in rows])
+
+
+def statuses(rows):
+    return [Delivery.objects.get(pk=row.pk).status for row in rows]
+
+
+def test_downloads_sent_together_reach_the_owner_as_one_email_telling_of_each(owner):
+    shares = [ShareFactory(owner=owner, filename=f"report {n}.pdf") for n in range(3)]
+    rows = [downloaded(share, DeliveryKind.FIRST_DOWNLOAD) for share in shares]
+
+    assert sent(rows) == {row.pk: None for row in rows}
+
+    (message,) = mail.outbox
+    assert message.subject == "3 downloads of your files"
+    assert message.to == ["ada@corp.example"]
+    assert message.extra_headers["Auto-Submitted"] == "auto-generated"
+    html = message.alternatives[0][0]
+    for part in (message.body, html):
+        assert "These 3 downloads came close together, so they are in one email." in part
+        for share in shares:
+            assert share.filename in part
+            assert f"{BASE_URL}/admin/sharelinks/share/{share.pk}/change/" in part
+        assert part.count("203.0.113.0") == 3
+        assert "more download" not in part
+    assert statuses(rows) == [DeliveryStatus.SENT] * 3
+
+
+def test_a_download_alone_is_its_own_email_as_ever(owner):
+    row = downloaded(ShareFactory(owner=owner, filename="alone.pdf"))
+    sent([row])
+    (message,) = mail.outbox
+    assert message.subject == "alone.pdf was downloaded"
+    assert "came close together" not in message.body
+
+
+def test_a_burst_tells_of_the_first_ten_in_full_and_counts_the_rest(owner):
+    share = ShareFactory(owner=owner, filename="popular.pdf")
+    rows = [downloaded(share, agent=f"Agent/{n}") for n in range(13)]
+    sent(rows)
+    (message,) = mail.outbox
+    assert message.subject == "13 downloads of your files"
+    for part in (message.body, message.alternatives[0][0]):
+        assert [f"Agent/{n}" in part for n in range(13)] == [True] * 10 + [False] * 3
+        assert "3 more downloads are in the click logs of their shares." in part
+    assert statuses(rows) == [DeliveryStatus.SENT] * 13
+
+
+def test_only_download_emails_to_one_address_are_put_together(owner):
+    other = UserFactory(email="grace@corp.example")
+    mine = [downloaded(ShareFactory(owner=owner)) for _ in range(2)]
+    # The same address in another case is the same mailbox.
+    mine.append(downloaded(ShareFactory(owner=owner), recipient="ADA@corp.example"))
+    theirs = downloaded(ShareFactory(owner=other))
+    link = Delivery.objects.create(
+        share=mine[0].share, kind=DeliveryKind.LINK, recipient="ada@corp.example"
+    )
+    sent([mine[0], theirs, link, mine[1], mine[2]])
+
+    by_subject = {message.subject: message.to for message in mail.outbox}
+    assert by_subject == {
+        "3 downloads of your files": ["ada@corp.example"],
+        "figures.pdf was downloaded": ["grace@corp.example"],
+        "Ada Lovelace shared a file with you: figures.pdf": ["ada@corp.example"],
+    }
+
+
+def test_a_digest_the_mail_server_drops_puts_each_of_its_rows_back_with_a_backoff(owner, settings):
+    settings.EMAIL_BACKEND = "tests.mail.test_digests.DroppingBackend"
+    rows = [downloaded(ShareFactory(owner=owner)) for _ in range(2)]
+    DroppingBackend.drop_next = True
+
+    retry_in = sent(rows)
+
+    assert all(15 <= retry_in[row.pk] <= 30 for row in rows)
+    assert statuses(rows) == [DeliveryStatus.PENDING] * 2
+    assert "SMTPServerDisconnected" in Delivery.objects.get(pk=rows[0].pk).last_error
+    assert mail.outbox == []
+    # The retry sends them, again as one email, with the same Message-ID as the first try.
+    assert sent(rows) == {row.pk: None for row in rows}
+    (message,) = mail.outbox
+    first = Delivery.objects.get(pk=rows[0].pk)
+    created = int(first.created_at.timestamp())
+    assert message.extra_headers["Message-ID"] == (
+        f"<sharelinks.digest.{rows[0].pk}-{rows[1].pk}.{created}@localhost>"
+    )
+
+
+def test_the_digest_reads_in_the_sites_language(owner, settings):
+    settings.LANGUAGE_CODE = "ja"
+    rows = [downloaded(ShareFactory(owner=owner, filename="資料.pdf")) for _ in range(2)]
+    sent(rows)
+    (message,) = mail.outbox
+    assert message.subject == "ファイルが 2 回ダウンロードされました"
+    assert "短い間に 2 回のダウンロードがあったため、1 通のメールにまとめました。" in message.body
+    assert message.body.count("資料.pdf") == 2
+
+
+def test_building_a_digest_of_a_large_burst_tells_of_ten_and_sends_nothing(owner):
+    # One message is one render, whatever the batch's size: the digest tells of
+    # DIGEST_SHOWN downloads at most, so a burst of hundreds costs about as much as ten.
+    share = ShareFactory(owner=owner)
+    rows = [downloaded(share) for _ in range(messages.DIGEST_SHOWN + 40)]
+    message = messages.digest_for(
+        list(Delivery.objects.filter(pk__in=[r.pk for r in rows]).order_by("pk"))
+    )
+    assert message.body.count("Browser:") == messages.DIGEST_SHOWN
+    assert "40 more downloads" in message.body
+    assert mail.outbox == []
+    assert statuses(rows[:1]) == [DeliveryStatus.PENDING]
