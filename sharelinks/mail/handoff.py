@@ -29,10 +29,10 @@ from sharelinks.mail.dispatch import deliveries_dispatch, deliveries_publish
 
 logger = logging.getLogger(__name__)
 
-# After the first id of a batch the thread waits this long for more before publishing:
-# nobody notices an owner's email a twentieth of a second later, and under load each
-# publish then carries the ids of many downloads.
-GATHER = 0.05
+# After the first id of a batch the thread sleeps this long before taking what has come
+# since: nobody notices an owner's email a fifth of a second later, and under load each
+# batch then carries the ids of many downloads (one publish, or one digest, for all).
+GATHER = 0.2
 MAX_BATCH = 200
 MAX_WAITING = 10_000  # ids beyond this are left to the sweeper
 EXIT_DRAIN = 5.0  # seconds an orderly exit gives the queue
@@ -91,13 +91,17 @@ def _run(waiting: "queue.Queue[int | None]") -> None:
 
 
 def _gathered(waiting: "queue.Queue[int | None]") -> list[int | None]:
-    """The next id and whatever follows within GATHER (up to MAX_BATCH, or the sentinel)."""
+    """The next id and whatever came within GATHER (up to MAX_BATCH, or the sentinel).
+
+    The thread sleeps through the window instead of waking for each id: a click hands
+    its id over without waking anyone but the first of a batch.
+    """
     batch = [waiting.get()]
-    until = time.monotonic() + GATHER
+    if batch[-1] is not _STOP:
+        time.sleep(GATHER)
     while batch[-1] is not _STOP and len(batch) < MAX_BATCH:
-        left = until - time.monotonic()
         try:
-            batch.append(waiting.get(timeout=left) if left > 0 else waiting.get_nowait())
+            batch.append(waiting.get_nowait())
         except queue.Empty:
             break
     return batch

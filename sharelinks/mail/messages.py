@@ -172,9 +172,9 @@ def _message(delivery: Delivery) -> EmailMultiAlternatives:
 
 def digest_for(deliveries: list[Delivery]) -> EmailMultiAlternatives:
     """One message for download emails to one address that are sent together
-    (outbox.sending_units): each of the first DIGEST_SHOWN told as its own email would,
-    the rest counted. Its Message-ID names the first and last row, the same on a retry of
-    the same rows."""
+    (outbox.sending_units): a line for each of the first DIGEST_SHOWN (the sentence a
+    download email opens with, the browser, the share's admin page), the rest counted. Its
+    Message-ID names the first and last row, the same on a retry of the same rows."""
     first = deliveries[0]
     with translation.override(language_for(first)):
         total = len(deliveries)
@@ -184,8 +184,10 @@ def digest_for(deliveries: list[Delivery]) -> EmailMultiAlternatives:
         context = {
             "subject": subject,
             "total": total,
-            "shown": [context_for(delivery) for delivery in deliveries[:DIGEST_SHOWN]],
+            "shown": [_digest_entry(delivery) for delivery in deliveries[:DIGEST_SHOWN]],
             "rest": max(0, total - DIGEST_SHOWN),
+            "browser": _("Browser:"),
+            "see_log": _("See the share and its click log"),
         }
         template = "sharelinks/email/digest"
         message = EmailMultiAlternatives(
@@ -201,6 +203,16 @@ def digest_for(deliveries: list[Delivery]) -> EmailMultiAlternatives:
         )
         message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
     return message
+
+
+def _digest_entry(delivery: Delivery) -> dict:
+    """A digest's line about one download: only what the line shows, so a digest costs
+    one render however many it tells of."""
+    return {
+        **_downloaded(delivery),
+        "agent": delivery.click.user_agent if delivery.click else "",
+        "admin_url": _admin_url(delivery),
+    }
 
 
 def _to_address(delivery: Delivery) -> str:
