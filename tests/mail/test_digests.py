@@ -14,6 +14,7 @@ from django.core.mail.backends.locmem import EmailBackend
 
 from sharelinks.mail import messages, outbox
 from sharelinks.models import Click, ClickOutcome, Delivery, DeliveryKind, DeliveryStatus
+from tests.browser import DESKTOP, PHONE, chromium, screenshot
 from tests.conftest import BASE_URL
 from tests.factories import ShareFactory, UserFactory
 
@@ -158,3 +159,26 @@ def test_building_a_digest_of_a_large_burst_tells_of_ten_and_sends_nothing(owner
     assert "40 more downloads" in message.body
     assert mail.outbox == []
     assert statuses(rows[:1]) == [DeliveryStatus.PENDING]
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_the_digest_reads_well_in_a_mail_client_on_a_desk_and_on_a_phone(owner, settings, language):
+    # The HTML part as a mail client shows it (Chromium, no remote content): every line is
+    # there, long browser strings wrap instead of widening the page, and nothing overflows.
+    settings.LANGUAGE_CODE = language
+    shares = [ShareFactory(owner=owner, filename=f"四半期報告 {n}.pdf") for n in range(12)]
+    agent = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 " * 2
+    sent([downloaded(share, agent=agent) for share in shares])
+    (message,) = mail.outbox
+    with chromium() as browser:
+        for name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+            page = browser.new_page(viewport=viewport)
+            page.set_content(message.alternatives[0][0])
+            screenshot(page, f"owner-digest-{language}-{name}")
+            text = page.inner_text("body")
+            assert text.count("四半期報告") == messages.DIGEST_SHOWN
+            assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+            page.close()
+    summary = {"en": "2 more downloads are in", "ja": "ほかに 2 回のダウンロード"}[language]
+    assert summary in message.alternatives[0][0]
