@@ -31,6 +31,7 @@ runs into a server restarted in that second: its statement fails, it answers the
 (the view's DatabaseError), and Django closes the broken connection when the request ends.
 """
 
+import datetime
 import functools
 import itertools
 import re
@@ -44,8 +45,9 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators
 from psycopg import Cursor, errors, generators
-from psycopg.adapt import PyFormat, Transformer
+from psycopg.adapt import AdaptersMap, PyFormat, Transformer
 from psycopg.pq import ExecStatus, TransactionStatus
+from psycopg.types.datetime import TimestamptzLoader
 
 from sharelinks.rows import Maker
 
@@ -213,9 +215,9 @@ class _Session:
     the connection's own wait, which signal handlers (sharelinks.deadline) interrupt.
     """
 
-    def __init__(self, conn) -> None:
+    def __init__(self, conn, timezone: datetime.tzinfo | None) -> None:
         self.conn, self.names = conn, {}
-        self.adapter = Transformer(conn)
+        self.adapter = Transformer(_Context(conn, timezone))
         self.serial = itertools.count()  # never a name twice: the server may keep some
 
     def run(self, sql: str, params: Sequence | Mapping) -> list[tuple]:
@@ -258,6 +260,19 @@ class _Session:
         return results[-1]
 
 
+class _Context:
+    """The connection's adapters, but a zoned time read by psycopg's own (compiled) loader
+    where it gives what Django's gives: Django registers a Python subclass that attaches
+    Django's zone, psycopg's attaches the session's; both UTC, the values are the same.
+    The landing page reads five: 8% of its instructions went to the Python one."""
+
+    def __init__(self, conn, timezone: datetime.tzinfo | None) -> None:
+        self.connection, self.adapters = conn, conn.adapters
+        if timezone is datetime.UTC and conn.pgconn.parameter_status(b"TimeZone") == b"UTC":
+            self.adapters = AdaptersMap(conn.adapters)
+            self.adapters.register_loader("timestamptz", TimestamptzLoader)
+
+
 def _postgres_rows(connection, sql: str, params: Sequence | Mapping) -> list[tuple]:
     """Run the statement prepared: by _Session where it commits by itself (the click's
     own statements), else through psycopg's cursor.
@@ -271,7 +286,7 @@ def _postgres_rows(connection, sql: str, params: Sequence | Mapping) -> list[tup
     if conn.autocommit and conn.pgconn.transaction_status == TransactionStatus.IDLE:
         session = getattr(connection, "_sharelinks_session", None)
         if session is None or session.conn is not conn:
-            session = connection._sharelinks_session = _Session(conn)
+            session = connection._sharelinks_session = _Session(conn, connection.timezone)
         return session.run(sql, params)
     if conn.prepare_threshold is None:
         conn.prepare_threshold = _ONLY_WHEN_ASKED

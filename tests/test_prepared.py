@@ -60,11 +60,22 @@ def test_a_statement_answers_the_same_typed_values_either_way():
     assert direct == through_cursor
     row = direct[0]
     assert row[0] == PARAMS["at"]
-    assert row[0].tzinfo is not None
+    assert row[0].tzinfo is through_cursor[0][0].tzinfo is UTC  # Django's zone, either way
     assert row[1] == PARAMS["doc"]  # Django's backend reads JSON as text, and parses it itself
     assert row[2:] == (True, None, PARAMS["text"], Decimal("12.50"), 2**40, "100%")
     assert statement_run("SELECT %s + %s", [2, 3]) == [(5,)]
     assert statement_run("SELECT 1 WHERE false", []) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_shares_times_read_by_a_statement_are_those_the_orm_reads():
+    postgres_only()
+    share = ShareFactory()
+    columns = "created_at, expires_at, last_download_at"
+    (row,) = statement_run(f"SELECT {columns} FROM sharelinks_share WHERE id = %s", [share.pk])
+    orm = type(share).objects.values_list(*columns.split(", ")).get(pk=share.pk)
+    assert row == orm
+    assert [value and value.tzinfo for value in row] == [value and value.tzinfo for value in orm]
 
 
 @pytest.mark.django_db(transaction=True)
