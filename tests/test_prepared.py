@@ -71,9 +71,10 @@ def test_a_statement_answers_the_same_typed_values_either_way():
 def test_a_shares_times_read_by_a_statement_are_those_the_orm_reads():
     postgres_only()
     share = ShareFactory()
-    columns = "created_at, expires_at, last_download_at"
-    (row,) = statement_run(f"SELECT {columns} FROM sharelinks_share WHERE id = %s", [share.pk])
-    orm = type(share).objects.values_list(*columns.split(", ")).get(pk=share.pk)
+    sql = "SELECT created_at, expires_at, last_download_at FROM sharelinks_share WHERE id = %s"
+    (row,) = statement_run(sql, [share.pk])
+    columns = ("created_at", "expires_at", "last_download_at")
+    orm = type(share).objects.values_list(*columns).get(pk=share.pk)
     assert row == orm
     assert [value and value.tzinfo for value in row] == [value and value.tzinfo for value in orm]
 
