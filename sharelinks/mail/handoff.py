@@ -19,6 +19,7 @@ import atexit
 import logging
 import os
 import queue
+import sys
 import threading
 import time
 
@@ -36,6 +37,12 @@ GATHER = 0.2
 MAX_BATCH = 200
 MAX_WAITING = 10_000  # ids beyond this are left to the sweeper
 EXIT_DRAIN = 5.0  # seconds an orderly exit gives the queue
+# While the thread builds a batch's emails it holds the interpreter lock, and the worker's
+# request waits for it: Python hands the lock over after this many seconds (5 ms by
+# default). This slice, in a process that has the thread, took the p99 of first downloads
+# without a broker from about 20 ms to 10-14 ms (wrk, 4 connections, 2 workers); with one
+# thread running it changes nothing.
+SWITCH_INTERVAL = 0.001
 _STOP = None  # the sentinel that ends the thread
 
 _lock = threading.Lock()
@@ -80,6 +87,7 @@ def _started() -> "queue.Queue[int | None]":
 
 
 def _run(waiting: "queue.Queue[int | None]") -> None:
+    sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL))
     while True:
         batch = _gathered(waiting)
         ids = [pk for pk in batch if pk is not _STOP]

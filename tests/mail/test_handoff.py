@@ -5,6 +5,8 @@ connection of its own), a real SMTP server (tests/smtpsink.py) and the fault pro
 holds a connection without a word (tests/faults.py) in front of it.
 """
 
+import sys
+
 import pytest
 from django.core import mail as django_mail
 
@@ -89,6 +91,21 @@ def test_downloads_handed_over_together_reach_their_owner_once_as_one_email(
     assert message["Subject"] == "3 downloads of your files"
     rows = Delivery.objects.values_list("share", "status", "attempts")
     assert sorted(rows) == [(share.pk, DeliveryStatus.SENT, 1) for share in shares]
+
+
+def test_a_process_with_the_mail_thread_hands_the_interpreter_over_often(
+    client, settings, smtp, mail_thread
+):
+    # The thread builds emails holding the interpreter lock: the request waiting for it
+    # gets it within SWITCH_INTERVAL, not Python's default 5 ms.
+    settings.EMAIL_HOST, settings.EMAIL_PORT = smtp.host, smtp.port
+    before = sys.getswitchinterval()
+    try:
+        assert download(client, owner_notified_share().path).status_code == 303
+        handoff.drain(timeout=30)
+        assert sys.getswitchinterval() <= handoff.SWITCH_INTERVAL
+    finally:
+        sys.setswitchinterval(before)
 
 
 def test_an_email_that_cannot_be_built_keeps_none_of_its_batch_back(settings):
