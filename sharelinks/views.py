@@ -10,9 +10,13 @@ GET for scripts. The rules live in sharelinks.clicks; this module maps them to a
 import functools
 import logging
 import time
+from urllib.parse import parse_qsl
 
+from django.conf import settings
+from django.core.exceptions import TooManyFieldsSent
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http.request import RawPostDataException
 from django.utils.http import http_date
 from django.views.decorators.csrf import csrf_exempt
 
@@ -113,7 +117,38 @@ def _post(request: HttpRequest, link: Link, visitor: Visitor, receipt: int | Non
 
 def _token_valid(request: HttpRequest, code: str) -> bool:
     """Whether the POST brings the token the landing page signed for this link."""
-    return tokens.form_token_valid(code, request.POST.get("token", ""))
+    return tokens.form_token_valid(code, _form_field(request, "token"))
+
+
+def _form_field(request: HttpRequest, name: str) -> str:
+    """request.POST.get(name, ""), read from a form-encoded body without the QueryDict.
+
+    Every download's POST is read for its token, and building Django's QueryDict for that
+    one field cost the download about 4% of its instructions. The body is read as Django
+    reads it: UTF-8 (Latin-1 where that fails), parse_qsl with blank values kept and at most
+    DATA_UPLOAD_MAX_NUMBER_FIELDS fields (more is the same 400), the last value of a
+    repeated name. Any other body (multipart, another charset: a 400) is request.POST's.
+    tests/test_form_field.py holds the two equal over generated bodies.
+    """
+    if request.content_type != "application/x-www-form-urlencoded" or (
+        request.encoding is not None and request.encoding.lower() != "utf-8"
+    ):
+        return request.POST.get(name, "")
+    try:
+        body = request.body
+    except RawPostDataException:  # the stream was read elsewhere: as request.POST has it
+        return request.POST.get(name, "")
+    try:
+        text = body.decode()
+    except UnicodeDecodeError:
+        text = body.decode("iso-8859-1")
+    limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+    try:
+        fields = parse_qsl(text, keep_blank_values=True, encoding="utf-8", max_num_fields=limit)
+    except ValueError as err:
+        raise TooManyFieldsSent("The number of GET/POST parameters exceeded "
+                                "settings.DATA_UPLOAD_MAX_NUMBER_FIELDS.") from err  # fmt: skip
+    return next((value for key, value in reversed(fields) if key == name), "")
 
 
 def _stale(request: HttpRequest, link: Link, visitor: Visitor, receipt: int | None):
