@@ -135,6 +135,21 @@ def worker(django_db_setup, django_db_blocker, smtp, s3_server, tmp_path_factory
     process = Worker(env, tmp_path_factory.mktemp("worker") / "worker.log")
     yield process
     process.stop()
+    _queue_forget()
+
+
+def _queue_forget() -> None:
+    """Remove what kombu keeps in Redis for this run's queue (its bindings, its lists):
+    the test db is left as the run found it."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL, socket_timeout=5)
+    try:
+        keys = list(client.scan_iter(match=f"*{QUEUE}*"))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
 
 
 @pytest.fixture
