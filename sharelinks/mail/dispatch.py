@@ -3,12 +3,13 @@
 import logging
 import time
 from collections.abc import Callable
+from operator import itemgetter
 
 from celery import current_app
 from django.db import transaction
 
 from sharelinks import deadline
-from sharelinks.mail.messages import DOWNLOAD_KINDS
+from sharelinks.mail.messages import sending_units
 from sharelinks.models import Delivery
 
 logger = logging.getLogger(__name__)
@@ -86,24 +87,18 @@ def deliveries_publish(
 def deliveries_fan_out(ids: list[int]) -> bool:
     """In the worker, a batch a web process's mail thread handed over: one send task per
     email, except download emails to one address, which go as one batch task that sends
-    them as one digest (outbox.sending_units), as the mail thread does without a broker.
+    them as one digest (messages.sending_units), as the mail thread does without a broker.
 
     A digest's passing failure leaves its rows due for the sweeper (the batch task has no
     retry of its own), as without a broker; single emails keep their task's backoff.
     """
-    singles: list[int] = []
-    groups: dict[str, list[int]] = {}
     rows = Delivery.objects.filter(pk__in=ids).order_by("pk").values_list("pk", "kind", "recipient")
-    for pk, kind, recipient in rows:
-        if kind in DOWNLOAD_KINDS:
-            groups.setdefault(recipient.lower(), []).append(pk)
-        else:
-            singles.append(pk)
-    singles += [group[0] for group in groups.values() if len(group) == 1]
-    digests = [group for group in groups.values() if len(group) > 1]
+    units = sending_units(list(rows), itemgetter(1), itemgetter(2))
+    singles = [unit[0][0] for unit in units if len(unit) == 1]
+    digests = [[pk for pk, _, _ in unit] for unit in units if len(unit) > 1]
     if not singles and not digests:
         return True
-    return deliveries_publish(sorted(singles), digests=digests)
+    return deliveries_publish(singles, digests=digests)
 
 
 def _send_here(ids: list[int]) -> bool:

@@ -5,7 +5,9 @@ outlives its purpose (and dies with the signing role's credentials anyway); the 
 is checked again on every click.
 """
 
+from collections.abc import Callable
 from email.utils import formataddr, parseaddr
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -53,6 +55,7 @@ DOWNLOAD_KINDS = (DeliveryKind.FIRST_DOWNLOAD, DeliveryKind.DOWNLOAD)
 # A digest tells of this many downloads in full and counts the rest: a burst of hundreds
 # stays one readable email (and one render), and each share's click log has them all.
 DIGEST_SHOWN = 10
+T = TypeVar("T")
 
 
 def _admin_url(delivery: Delivery) -> str:
@@ -158,21 +161,53 @@ def _message(delivery: Delivery) -> EmailMultiAlternatives:
         "file": delivery.share.filename,
         "person": delivery.person.label if delivery.person else "",
     }
-    message = EmailMultiAlternatives(
+    return _rendered(
+        template,
+        context,
         subject=" ".join(subject.split()),  # no header injection through a file name
-        body=render_to_string(f"{template}.txt", context),
         from_email=_from_address(delivery, context["sender_name"]),
         to=[_to_address(delivery)],
         reply_to=[delivery.share.owner.email] if delivery.share.owner.email else None,
         headers=_headers(delivery),
     )
+
+
+def _rendered(template: str, context: dict, **fields) -> EmailMultiAlternatives:
+    """The message with its text part and its HTML alternative, from one template pair."""
+    message = EmailMultiAlternatives(body=render_to_string(f"{template}.txt", context), **fields)
     message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
     return message
 
 
+def sending_units(
+    items: list[T], kind: Callable[[T], str], recipient: Callable[[T], str]
+) -> list[list[T]]:
+    """The messages a batch of emails becomes, in the batch's order: download emails to one
+    address (in any case) go as one digest (digest_for), every other email as its own.
+
+    A burst of downloads (a link posted to a mailing list, a script) then reaches the owner
+    as one email instead of a flood, and costs one render instead of one per download. One
+    download alone is its own email as ever. Owner emails are all in the site's language
+    (language_for), so the address alone decides. Used on outbox rows when sending and on
+    (id, kind, address) rows by the worker's fan-out: both put the same emails together.
+    """
+    units: list[list[T]] = []
+    digests: dict[str, list[T]] = {}
+    for item in items:
+        if kind(item) not in DOWNLOAD_KINDS:
+            units.append([item])
+            continue
+        address = recipient(item).lower()
+        if address not in digests:
+            digests[address] = []
+            units.append(digests[address])
+        digests[address].append(item)
+    return units
+
+
 def digest_for(deliveries: list[Delivery]) -> EmailMultiAlternatives:
     """One message for download emails to one address that are sent together
-    (outbox.sending_units): a line for each of the first DIGEST_SHOWN (the sentence a
+    (sending_units): a line for each of the first DIGEST_SHOWN (the sentence a
     download email opens with, the browser, the share's admin page), the rest counted. Its
     Message-ID names the first and last row, the same on a retry of the same rows."""
     first = deliveries[0]
@@ -189,20 +224,15 @@ def digest_for(deliveries: list[Delivery]) -> EmailMultiAlternatives:
             "browser": _("Browser:"),
             "see_log": _("See the share and its click log"),
         }
-        template = "sharelinks/email/digest"
-        message = EmailMultiAlternatives(
+        return _rendered(
+            "sharelinks/email/digest",
+            context,
             subject=subject,
-            body=render_to_string(f"{template}.txt", context),
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[_to_address(first)],
             reply_to=[first.recipient],
-            headers={
-                "Message-ID": _message_id(f"digest.{first.pk}-{deliveries[-1].pk}", first),
-                "Auto-Submitted": "auto-generated",
-            },
+            headers=_headers(first, _message_id(f"digest.{first.pk}-{deliveries[-1].pk}", first)),
         )
-        message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
-    return message
 
 
 def _digest_entry(delivery: Delivery) -> dict:
@@ -222,8 +252,9 @@ def _to_address(delivery: Delivery) -> str:
     return formataddr((name, delivery.recipient)) if name else delivery.recipient
 
 
-def _headers(delivery: Delivery) -> dict[str, str]:
-    headers = {"Message-ID": message_id(delivery)}
+def _headers(delivery: Delivery, given_id: str = "") -> dict[str, str]:
+    """Message-ID (the delivery's own unless given) and, but on a link, Auto-Submitted."""
+    headers = {"Message-ID": given_id or message_id(delivery)}
     if delivery.kind != DeliveryKind.LINK:
         headers["Auto-Submitted"] = "auto-generated"  # no out-of-office replies to robots
     return headers

@@ -11,6 +11,7 @@ import logging
 import smtplib
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from operator import attrgetter
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.core.mail import get_connection
@@ -108,10 +109,10 @@ def deliveries_send(*, delivery_ids: Sequence[int]) -> dict[int, float | None]:
     same row exactly one sends. A batch costs three statements and two commits -- the
     claim, one query for what the messages need, one UPDATE for those sent (each
     MARK_EVERY of them) -- where a row at a time cost as many for each email. Download
-    emails to one address become one digest (sending_units). Each message is still sent
-    and judged on its own: one that fails keeps none of the others back. An error that
-    retrying cannot help (a bug, a misconfiguration) fails its rows and is raised
-    once the others are done.
+    emails to one address become one digest (messages.sending_units). Each message is
+    still sent and judged on its own: one that fails keeps none of the others back. An
+    error that retrying cannot help (a bug, a misconfiguration) fails its rows and is
+    raised once the others are done.
     """
     now = timezone.now()
     claimable = Q(status=DeliveryStatus.PENDING) | _lapsed(now, attempts_left=True)
@@ -135,7 +136,7 @@ def deliveries_send(*, delivery_ids: Sequence[int]) -> dict[int, float | None]:
     broken: Exception | None = None
     connection = get_connection()
     try:
-        for unit in sending_units(rows):
+        for unit in messages.sending_units(rows, attrgetter("kind"), attrgetter("recipient")):
             try:
                 if len(unit) == 1:
                     message = messages.message_for(unit[0])
@@ -164,29 +165,6 @@ def deliveries_send(*, delivery_ids: Sequence[int]) -> dict[int, float | None]:
     if broken is not None:
         raise broken
     return outcome
-
-
-def sending_units(rows: list[Delivery]) -> list[list[Delivery]]:
-    """The messages a batch becomes: download emails to one address go as one digest
-    (messages.digest_for), every other row as its own message; in the rows' order.
-
-    A burst of downloads (a link posted to a mailing list, a script) then reaches the owner
-    as one email instead of a flood, and costs one render instead of one per download. One
-    download alone is its own email as ever. The digest's rows stand or fall together: a
-    passing failure puts each back in the queue with its own backoff.
-    """
-    units: list[list[Delivery]] = []
-    digests: dict[tuple[str, str], list[Delivery]] = {}
-    for delivery in rows:
-        if delivery.kind not in messages.DOWNLOAD_KINDS:
-            units.append([delivery])
-            continue
-        key = (delivery.recipient.lower(), messages.language_for(delivery))
-        if key not in digests:
-            digests[key] = []
-            units.append(digests[key])
-        digests[key].append(delivery)
-    return units
 
 
 def _quietly_closed(connection) -> None:
