@@ -52,10 +52,17 @@ def environment_without_settings() -> dict[str, str]:
     return env
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+def free_ports(count: int) -> list[int]:
+    """Ports free now, all different: each probe stays bound until all are, or the system
+    may hand the port just released out again (the app and S3 once got the same one)."""
+    probes = [socket.socket() for _ in range(count)]
+    try:
+        for probe in probes:
+            probe.bind(("127.0.0.1", 0))
+        return [probe.getsockname()[1] for probe in probes]
+    finally:
+        for probe in probes:
+            probe.close()
 
 
 def port_open(port: int) -> bool:
@@ -72,7 +79,7 @@ def csrf(session: requests.Session, url: str) -> str:
 @pytest.fixture
 def dev_server(tmp_path):
     """scripts/rundev.py on free ports; yields (base URL, the printed password, S3 URL)."""
-    port, s3_port = free_port(), free_port()
+    port, s3_port = free_ports(2)
     env = {
         **environment_without_settings(),
         "PORT": str(port),
