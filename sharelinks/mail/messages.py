@@ -205,21 +205,21 @@ def sending_units(
     return units
 
 
-def digest_for(deliveries: list[Delivery]) -> EmailMultiAlternatives:
-    """One message for download emails to one address that are sent together
-    (sending_units): a line for each of the first DIGEST_SHOWN (the sentence a
-    download email opens with, the browser, the share's admin page), the rest counted. Its
-    Message-ID names the first and last row, the same on a retry of the same rows."""
-    first = deliveries[0]
+def digest_for(shown: list[Delivery], *, total: int, last_id: int) -> EmailMultiAlternatives:
+    """One message for `total` download emails to one address that are sent together
+    (sending_units), `shown` the first DIGEST_SHOWN of them (or all, when fewer): a line
+    for each (the sentence a download email opens with, the browser, the share's admin
+    page), the rest counted, so the rest need no more than their number. Its Message-ID
+    names the first and last row (`last_id`), the same on a retry of the same rows."""
+    first = shown[0]
     with translation.override(language_for(first)):
-        total = len(deliveries)
         subject = ngettext(
             "%(count)s download of your files", "%(count)s downloads of your files", total
         ) % {"count": total}
         context = {
             "subject": subject,
             "total": total,
-            "shown": [_digest_entry(delivery) for delivery in deliveries[:DIGEST_SHOWN]],
+            "shown": [_digest_entry(delivery) for delivery in shown[:DIGEST_SHOWN]],
             "rest": max(0, total - DIGEST_SHOWN),
             "browser": _("Browser:"),
             "see_log": _("See the share and its click log"),
@@ -231,7 +231,7 @@ def digest_for(deliveries: list[Delivery]) -> EmailMultiAlternatives:
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[_to_address(first)],
             reply_to=[first.recipient],
-            headers=_headers(first, _message_id(f"digest.{first.pk}-{deliveries[-1].pk}", first)),
+            headers=_headers(first, _message_id(f"digest.{first.pk}-{last_id}", first)),
         )
 
 

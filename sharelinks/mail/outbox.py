@@ -12,6 +12,7 @@ import smtplib
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from operator import attrgetter
+from typing import NamedTuple
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.core.mail import get_connection
@@ -95,6 +96,16 @@ def _owner_queue(
     return row
 
 
+class _Claimed(NamedTuple):
+    """A row this call claimed: what grouping it and judging its send need, no more."""
+
+    pk: int
+    kind: str
+    recipient: str
+    attempts: int
+    claimed_at: datetime
+
+
 def delivery_send(*, delivery_id: int) -> float | None:
     """Claim one row and send it; return seconds until a retry, or None when done."""
     return deliveries_send(delivery_ids=[delivery_id]).get(delivery_id)
@@ -106,10 +117,11 @@ def deliveries_send(*, delivery_ids: Sequence[int]) -> dict[int, float | None]:
 
     The claim is one conditional UPDATE (pending, or sending with a lapsed lease and
     attempts left, becomes sending, stamped with this claim's time), so of two calls for the
-    same row exactly one sends. A batch costs three statements and two commits -- the
-    claim, one query for what the messages need, one UPDATE for those sent (each
-    MARK_EVERY of them) -- where a row at a time cost as many for each email. Download
-    emails to one address become one digest (messages.sending_units). Each message is
+    same row exactly one sends. A batch costs four statements and two commits -- the
+    claim, one query for the claimed rows' kinds and addresses, one for the rows the
+    messages tell of (_told_of), one UPDATE for those sent (each MARK_EVERY of them) --
+    where a row at a time cost as many for each email. Download emails to one address
+    become one digest (messages.sending_units). Each message is
     still sent and judged on its own: one that fails keeps none of the others back. An
     error that retrying cannot help (a bug, a misconfiguration) fails its rows and is
     raised once the others are done.
@@ -121,41 +133,47 @@ def deliveries_send(*, delivery_ids: Sequence[int]) -> dict[int, float | None]:
         .filter(claimable)
         .update(status=DeliveryStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1)
     )
-    rows = []
+    rows: list[_Claimed] = []
     if claimed:
-        rows = list(
-            Delivery.objects.select_related("share__owner", "sender", "click", "person")
-            .filter(pk__in=delivery_ids, status=DeliveryStatus.SENDING, claimed_at=now)
+        rows = [
+            _Claimed(*row, claimed_at=now)
+            for row in Delivery.objects.filter(
+                pk__in=delivery_ids, status=DeliveryStatus.SENDING, claimed_at=now
+            )
             .order_by("pk")
-        )
+            .values_list("pk", "kind", "recipient", "attempts")
+        ]
     if len(rows) < len(delivery_ids):
         others = sorted(set(delivery_ids) - {row.pk for row in rows})
         logger.info("emails %s: already sent, failed or being sent; nothing to do", others)
+    units = messages.sending_units(rows, attrgetter("kind"), attrgetter("recipient"))
+    told = _told_of(units)
     outcome: dict[int, float | None] = {}
     sent: list[int] = []
     broken: Exception | None = None
     connection = get_connection()
     try:
-        for unit in messages.sending_units(rows, attrgetter("kind"), attrgetter("recipient")):
+        for unit in units:
             try:
                 if len(unit) == 1:
-                    message = messages.message_for(unit[0])
+                    message = messages.message_for(told[unit[0].pk])
                 else:
-                    message = messages.digest_for(unit)
+                    shown = [told[row.pk] for row in unit[: messages.DIGEST_SHOWN]]
+                    message = messages.digest_for(shown, total=len(unit), last_id=unit[-1].pk)
                 message.connection = connection
                 message.send()
             except PASSING_ERRORS as err:
                 _quietly_closed(connection)  # the next message opens a session of its own
-                outcome.update((delivery.pk, _send_failed(delivery, err)) for delivery in unit)
+                outcome.update((row.pk, _send_failed(row, err)) for row in unit)
             except Exception as err:  # a bug or a misconfiguration: retrying cannot help
                 error = f"{type(err).__name__}: {err}"
-                for delivery in unit:
-                    _mark(delivery, status=DeliveryStatus.FAILED, last_error=error)
-                logger.error("emails %s failed for good: %s", [d.pk for d in unit], error)
+                for row in unit:
+                    _mark(row, status=DeliveryStatus.FAILED, last_error=error)
+                logger.error("emails %s failed for good: %s", [row.pk for row in unit], error)
                 broken = broken or err
             else:
-                outcome.update((delivery.pk, None) for delivery in unit)
-                sent += [delivery.pk for delivery in unit]
+                outcome.update((row.pk, None) for row in unit)
+                sent += [row.pk for row in unit]
                 if len(sent) >= MARK_EVERY:
                     _mark_sent(sent, claimed_at=now)
                     sent = []
@@ -167,12 +185,22 @@ def deliveries_send(*, delivery_ids: Sequence[int]) -> dict[int, float | None]:
     return outcome
 
 
+def _told_of(units: list[list[_Claimed]]) -> dict[int, Delivery]:
+    """The rows whose messages tell of them, as instances with what the templates read:
+    an email's own row, a digest's first DIGEST_SHOWN (the rest are only counted). A burst
+    of hundreds of downloads then builds ten rows' instances, not hundreds."""
+    ids = [row.pk for unit in units for row in unit[: messages.DIGEST_SHOWN]]
+    if not ids:
+        return {}
+    return Delivery.objects.select_related("share__owner", "sender", "click", "person").in_bulk(ids)
+
+
 def _quietly_closed(connection) -> None:
     with contextlib.suppress(*PASSING_ERRORS):
         connection.close()
 
 
-def _send_failed(delivery: Delivery, err: Exception) -> float | None:
+def _send_failed(delivery: "_Claimed", err: Exception) -> float | None:
     error = f"{type(err).__name__}: {err}"[:2000]
     if retry.is_permanent(err) or delivery.attempts >= app_settings.EMAIL_MAX_ATTEMPTS:
         logger.error(
@@ -216,7 +244,7 @@ def _lapsed(now: datetime, *, attempts_left: bool) -> Q:
     return lapsed & Q(attempts__gte=max_attempts)
 
 
-def _mark(delivery: Delivery, **fields) -> None:
+def _mark(delivery: "_Claimed", **fields) -> None:
     # Only while our claim holds: a row taken over after a lapsed lease is the new owner's.
     Delivery.objects.filter(
         pk=delivery.pk, status=DeliveryStatus.SENDING, claimed_at=delivery.claimed_at

@@ -6,11 +6,14 @@ digest. What the owner reads is asserted on the messages Django's mail outbox co
 the rows are the real ones the click path writes.
 """
 
+import re
 import smtplib
 
 import pytest
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from sharelinks.mail import messages, outbox
 from sharelinks.models import Click, ClickOutcome, Delivery, DeliveryKind, DeliveryStatus
@@ -147,18 +150,27 @@ def test_the_digest_reads_in_the_sites_language(owner, settings):
     assert message.body.count("資料.pdf") == 2
 
 
-def test_building_a_digest_of_a_large_burst_tells_of_ten_and_sends_nothing(owner):
-    # One message is one render, whatever the batch's size: the digest tells of
-    # DIGEST_SHOWN downloads at most, so a burst of hundreds costs about as much as ten.
+def test_a_burst_of_any_size_costs_the_same_queries_and_reads_ten_rows_in_full(owner):
+    # A digest tells of DIGEST_SHOWN downloads and counts the rest, so sending one reads
+    # those rows in full and the others only for their kind and address: a burst of
+    # hundreds costs the mail thread about what ten cost.
     share = ShareFactory(owner=owner)
-    rows = [downloaded(share) for _ in range(messages.DIGEST_SHOWN + 40)]
-    message = messages.digest_for(
-        list(Delivery.objects.filter(pk__in=[r.pk for r in rows]).order_by("pk"))
-    )
-    assert message.body.count("Browser:") == messages.DIGEST_SHOWN
-    assert "40 more downloads" in message.body
-    assert mail.outbox == []
-    assert statuses(rows[:1]) == [DeliveryStatus.PENDING]
+    queries = {}
+    for size in (messages.DIGEST_SHOWN + 2, messages.DIGEST_SHOWN + 60):
+        rows = [downloaded(share) for _ in range(size)]
+        mail.outbox = []
+        with CaptureQueriesContext(connection) as captured:
+            sent(rows)
+        (message,) = mail.outbox
+        assert message.body.count("Browser:") == messages.DIGEST_SHOWN
+        assert f"{size - messages.DIGEST_SHOWN} more downloads" in message.body
+        assert statuses(rows) == [DeliveryStatus.SENT] * size
+        # The one query that reads rows in full (with their share, owner, click, person).
+        (full,) = [q["sql"] for q in captured.captured_queries if '"sharelinks_click"' in q["sql"]]
+        assert len(re.search(r"\bIN \(([^)]*)\)", full)[1].split(",")) == messages.DIGEST_SHOWN
+        queries[size] = len(captured.captured_queries)
+        Delivery.objects.filter(pk__in=[row.pk for row in rows]).delete()
+    assert len(set(queries.values())) == 1, queries
 
 
 @pytest.mark.browser
