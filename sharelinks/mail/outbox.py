@@ -117,7 +117,12 @@ def deliveries_send(*, delivery_ids: Sequence[int]) -> dict[int, float | None]:
 
     The claim is one conditional UPDATE (pending, or sending with a lapsed lease and
     attempts left, becomes sending, stamped with this claim's time), so of two calls for the
-    same row exactly one sends. A batch costs four statements and two commits -- the
+    same row exactly one sends. The stamp is the claim's token: the rows are read and
+    marked by id and stamp, and "pending" is asked as "no stamp" (a check constraint keeps
+    the two one), never through the status index. That index holds an entry for every
+    version a row has had until vacuum removes the dead ones, and a query that combines it
+    with the ids reads all of them: under a burst of first downloads each claim and mark
+    read thousands. A batch costs four statements and two commits -- the
     claim, one query for the claimed rows' kinds and addresses, one for the rows the
     messages tell of (_told_of), one UPDATE for those sent (each MARK_EVERY of them) --
     where a row at a time cost as many for each email. Download emails to one address
@@ -127,7 +132,7 @@ def deliveries_send(*, delivery_ids: Sequence[int]) -> dict[int, float | None]:
     raised once the others are done.
     """
     now = timezone.now()
-    claimable = Q(status=DeliveryStatus.PENDING) | _lapsed(now, attempts_left=True)
+    claimable = Q(claimed_at__isnull=True) | _lapsed(now, attempts_left=True)
     claimed = (
         Delivery.objects.filter(pk__in=delivery_ids)
         .filter(claimable)
@@ -137,9 +142,7 @@ def deliveries_send(*, delivery_ids: Sequence[int]) -> dict[int, float | None]:
     if claimed:
         rows = [
             _Claimed(*row, claimed_at=now)
-            for row in Delivery.objects.filter(
-                pk__in=delivery_ids, status=DeliveryStatus.SENDING, claimed_at=now
-            )
+            for row in Delivery.objects.filter(pk__in=delivery_ids, claimed_at=now)
             .order_by("pk")
             .values_list("pk", "kind", "recipient", "attempts")
         ]
@@ -229,9 +232,9 @@ def _send_failed(delivery: "_Claimed", err: Exception) -> float | None:
 def _mark_sent(ids: list[int], *, claimed_at: datetime) -> None:
     """As _mark, for rows of one claim at once (none: nothing to do)."""
     if ids:
-        Delivery.objects.filter(
-            pk__in=ids, status=DeliveryStatus.SENDING, claimed_at=claimed_at
-        ).update(status=DeliveryStatus.SENT, sent_at=timezone.now(), last_error="")
+        Delivery.objects.filter(pk__in=ids, claimed_at=claimed_at).update(
+            status=DeliveryStatus.SENT, sent_at=timezone.now(), last_error=""
+        )
         logger.info("emails %s sent", ids)
 
 
@@ -245,10 +248,10 @@ def _lapsed(now: datetime, *, attempts_left: bool) -> Q:
 
 
 def _mark(delivery: "_Claimed", **fields) -> None:
-    # Only while our claim holds: a row taken over after a lapsed lease is the new owner's.
-    Delivery.objects.filter(
-        pk=delivery.pk, status=DeliveryStatus.SENDING, claimed_at=delivery.claimed_at
-    ).update(**fields)
+    # Only while our claim holds: a row taken over after a lapsed lease has the new owner's
+    # stamp. A row the sweeper failed meanwhile (lapsed, no attempts left) keeps ours, and
+    # then says what this send did, which the sweeper could not know.
+    Delivery.objects.filter(pk=delivery.pk, claimed_at=delivery.claimed_at).update(**fields)
 
 
 def deliveries_sweep(*, older_than: timedelta | None = None, limit: int = 500) -> int:

@@ -1,4 +1,5 @@
-"""Index operations that never stop clicks: CONCURRENTLY on PostgreSQL, plain elsewhere.
+"""Index and constraint operations that never stop clicks: CONCURRENTLY (indexes) or NOT
+VALID and then VALIDATE (checks) on PostgreSQL, plain elsewhere.
 
 On PostgreSQL a plain CREATE or DROP INDEX on the click table takes a lock that stops every
 INSERT into it -- every click -- until it is done; the CONCURRENTLY forms do not, but cannot
@@ -8,9 +9,11 @@ migration loader from reading it as a migration.)
 """
 
 from django.contrib.postgres.operations import (
+    AddConstraintNotValid,
     AddIndexConcurrently,
     NotInTransactionMixin,
     RemoveIndexConcurrently,
+    ValidateConstraint,
 )
 from django.db import migrations
 
@@ -76,3 +79,20 @@ def foreign_key_indexes_dropped(model_name: str, fields: tuple[str, ...]) -> mig
             )
 
     return migrations.RunPython(drop, create)
+
+
+class AddCheckWithoutBlocking(migrations.AddConstraint):
+    """A check constraint that never stops clicks: on PostgreSQL added NOT VALID (a moment's
+    lock, no scan) and then validated (a scan that lets reads and writes go on); elsewhere
+    AddConstraint. The migration sets atomic = False, or the first step's lock would last
+    through the scan."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor != "postgresql":
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+            return
+        for step in (
+            AddConstraintNotValid(self.model_name, self.constraint),
+            ValidateConstraint(self.model_name, self.constraint.name),
+        ):
+            step.database_forwards(app_label, schema_editor, from_state, to_state)

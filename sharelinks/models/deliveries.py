@@ -92,6 +92,9 @@ class Delivery(models.Model):
     created_at = models.DateTimeField(_("queued"), default=timezone.now)
     # When the next attempt is due; the sweeper takes pending rows well past it.
     due_at = models.DateTimeField(_("due"), default=timezone.now)
+    # Set by the claim that sends the row, and kept once it is sent or failed: the claim's
+    # stamp. Null exactly while the row is pending (a check below), so the outbox finds
+    # claimable rows without asking the status index (sharelinks.mail.outbox).
     claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
 
@@ -114,6 +117,11 @@ class Delivery(models.Model):
             ),
         ]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(status=DeliveryStatus.PENDING, claimed_at__isnull=True)
+                | (~Q(status=DeliveryStatus.PENDING) & Q(claimed_at__isnull=False)),
+                name="delivery_claimed_unless_pending",
+            ),
             # Each send of a link is a row of its own (its own Message-ID, the earlier
             # ones kept as the record); only one may be on its way to an address at once.
             models.UniqueConstraint(

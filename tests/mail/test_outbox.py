@@ -6,11 +6,12 @@ import smtplib
 from datetime import timedelta
 
 import pytest
+import time_machine
 from celery.exceptions import SoftTimeLimitExceeded
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.mail.backends.locmem import EmailBackend
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -211,6 +212,50 @@ def test_a_lapsed_claim_is_taken_over_but_a_live_one_is_not():
     Delivery.objects.filter(pk=row.pk).update(claimed_at=timezone.now() - timedelta(hours=1))
     outbox.delivery_send(delivery_id=row.pk)
     assert len(mail.outbox) == 1
+
+
+def test_a_pending_row_has_no_claim_stamp_and_every_other_has_one():
+    # The outbox finds claimable rows by their missing stamp; the database holds the two
+    # together, so a row can be neither unclaimable while pending nor claimed again once
+    # sent.
+    row = link_row()
+    for status, stamp in (
+        (DeliveryStatus.PENDING, timezone.now()),
+        (DeliveryStatus.SENDING, None),
+        (DeliveryStatus.SENT, None),
+        (DeliveryStatus.FAILED, None),
+    ):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Delivery.objects.filter(pk=row.pk).update(status=status, claimed_at=stamp)
+    assert outbox.delivery_send(delivery_id=row.pk) is None
+    row.refresh_from_db()
+    assert (row.status, row.claimed_at is not None, len(mail.outbox)) == (
+        DeliveryStatus.SENT,
+        True,
+        1,
+    )
+
+
+def test_a_send_that_outlived_its_lease_still_says_sent_where_the_sweeper_gave_up(
+    monkeypatch, settings
+):
+    # A worker stalls after the mail server took the message, past the lease, and the
+    # sweeper fails the row (no attempts left, outcome unknown); when the worker wakes its
+    # mark still holds the row's stamp, and the row says what happened: sent.
+    settings.SHARELINKS_EMAIL_MAX_ATTEMPTS = 1
+    row = link_row()
+    mark_sent = outbox._mark_sent
+
+    def stalled(ids, *, claimed_at):
+        with time_machine.travel(timezone.now() + outbox.CLAIM_LEASE + timedelta(minutes=1)):
+            outbox.deliveries_sweep()
+        assert Delivery.objects.get(pk=row.pk).status == DeliveryStatus.FAILED
+        mark_sent(ids, claimed_at=claimed_at)
+
+    monkeypatch.setattr(outbox, "_mark_sent", stalled)
+    outbox.delivery_send(delivery_id=row.pk)
+    row.refresh_from_db()
+    assert (row.status, row.last_error, len(mail.outbox)) == (DeliveryStatus.SENT, "", 1)
 
 
 def test_sending_again_is_a_new_email_with_its_own_message_id_and_the_first_is_kept(
