@@ -139,8 +139,9 @@ def worker(django_db_setup, django_db_blocker, smtp, s3_server, tmp_path_factory
 
 
 def _queue_forget() -> None:
-    """Remove what kombu keeps in Redis for this run's queue (its bindings, its lists):
-    the test db is left as the run found it."""
+    """Remove what kombu keeps in Redis for this run's queue (its bindings, its lists) and
+    the expiry times it keeps for exchanges whose bindings are gone (the worker's remote
+    control, celery.pidbox, once it stopped): the test db is left as the run found it."""
     import redis
 
     client = redis.Redis.from_url(REDIS_URL, socket_timeout=5)
@@ -148,6 +149,10 @@ def _queue_forget() -> None:
         keys = list(client.scan_iter(match=f"*{QUEUE}*"))
         if keys:
             client.delete(*keys)
+        deadlines = "_kombu.binding_deadlines"
+        for exchange in client.zrange(deadlines, 0, -1):
+            if not client.exists(b"_kombu.binding." + exchange):
+                client.zrem(deadlines, exchange)
     finally:
         client.close()
 
