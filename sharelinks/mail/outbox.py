@@ -121,15 +121,15 @@ def deliveries_send(*, delivery_ids: Sequence[int]) -> dict[int, float | None]:
     marked by id and stamp, and "pending" is asked as "no stamp" (a check constraint keeps
     the two one), never through the status index. That index holds an entry for every
     version a row has had until vacuum removes the dead ones, and a query that combines it
-    with the ids reads all of them: under a burst of first downloads each claim and mark
-    read thousands. A batch costs four statements and two commits -- the
-    claim, one query for the claimed rows' kinds and addresses, one for the rows the
-    messages tell of (_told_of), one UPDATE for those sent (each MARK_EVERY of them) --
-    where a row at a time cost as many for each email. Download emails to one address
-    become one digest (messages.sending_units). Each message is
-    still sent and judged on its own: one that fails keeps none of the others back. An
-    error that retrying cannot help (a bug, a misconfiguration) fails its rows and is
-    raised once the others are done.
+    with the ids reads them all: under a burst of first downloads, thousands per claim.
+
+    A batch costs four statements and two commits -- the claim, one query for the claimed
+    rows' kinds and addresses, one for the rows the messages tell of (_told_of), one
+    UPDATE for those sent (each MARK_EVERY of them) -- where a row at a time cost as many
+    for each email. Download emails to one address become one digest
+    (messages.sending_units). Each message is still sent and judged on its own: one that
+    fails keeps none of the others back. An error that retrying cannot help (a bug, a
+    misconfiguration) fails its rows and is raised once the others are done.
     """
     now = timezone.now()
     claimable = Q(claimed_at__isnull=True) | _lapsed(now, attempts_left=True)
@@ -158,11 +158,10 @@ def deliveries_send(*, delivery_ids: Sequence[int]) -> dict[int, float | None]:
     try:
         for unit in units:
             try:
-                if len(unit) == 1:
-                    message = messages.message_for(told[unit[0].pk])
-                else:
-                    shown = [told[row.pk] for row in unit[: messages.DIGEST_SHOWN]]
-                    message = messages.digest_for(shown, total=len(unit), last_id=unit[-1].pk)
+                message = _message(unit, told)
+                if message is None:
+                    outcome.update((row.pk, None) for row in unit)
+                    continue
                 message.connection = connection
                 message.send()
             except PASSING_ERRORS as err:
@@ -198,12 +197,24 @@ def _told_of(units: list[list[_Claimed]]) -> dict[int, Delivery]:
     return Delivery.objects.select_related("share__owner", "sender", "click", "person").in_bulk(ids)
 
 
+def _message(unit: list[_Claimed], told: dict[int, Delivery]):
+    """The email a unit of sending_units becomes; None when its rows were deleted since the
+    claim (their share with them), which leaves nothing to send or mark."""
+    shown = [told[row.pk] for row in unit[: messages.DIGEST_SHOWN] if row.pk in told]
+    if not shown:
+        logger.info("emails %s: deleted before they were sent", [row.pk for row in unit])
+        return None
+    if len(unit) == 1:
+        return messages.message_for(shown[0])
+    return messages.digest_for(shown, total=len(unit), last_id=unit[-1].pk)
+
+
 def _quietly_closed(connection) -> None:
     with contextlib.suppress(*PASSING_ERRORS):
         connection.close()
 
 
-def _send_failed(delivery: "_Claimed", err: Exception) -> float | None:
+def _send_failed(delivery: _Claimed, err: Exception) -> float | None:
     error = f"{type(err).__name__}: {err}"[:2000]
     if retry.is_permanent(err) or delivery.attempts >= app_settings.EMAIL_MAX_ATTEMPTS:
         logger.error(
@@ -247,7 +258,7 @@ def _lapsed(now: datetime, *, attempts_left: bool) -> Q:
     return lapsed & Q(attempts__gte=max_attempts)
 
 
-def _mark(delivery: "_Claimed", **fields) -> None:
+def _mark(delivery: _Claimed, **fields) -> None:
     # Only while our claim holds: a row taken over after a lapsed lease has the new owner's
     # stamp. A row the sweeper failed meanwhile (lapsed, no attempts left) keeps ours, and
     # then says what this send did, which the sweeper could not know.

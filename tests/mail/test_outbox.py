@@ -258,6 +258,22 @@ def test_a_send_that_outlived_its_lease_still_says_sent_where_the_sweeper_gave_u
     assert (row.status, row.last_error, len(mail.outbox)) == (DeliveryStatus.SENT, "", 1)
 
 
+def test_an_email_whose_share_is_deleted_while_it_is_claimed_is_dropped_quietly(monkeypatch):
+    # Staff delete the share between the claim and the read of what the email tells of:
+    # its rows went with it, so there is nothing to send and nothing to fail.
+    row, kept = link_row(), link_row()
+    told_of = outbox._told_of
+
+    def share_deleted_meanwhile(units):
+        Share.objects.filter(pk=row.share_id).delete()
+        return told_of(units)
+
+    monkeypatch.setattr(outbox, "_told_of", share_deleted_meanwhile)
+    assert outbox.deliveries_send(delivery_ids=[row.pk, kept.pk]) == {row.pk: None, kept.pk: None}
+    assert [message.to for message in mail.outbox] == [["ann@example.org"]]
+    assert list(Delivery.objects.values_list("pk", "status")) == [(kept.pk, DeliveryStatus.SENT)]
+
+
 def test_sending_again_is_a_new_email_with_its_own_message_id_and_the_first_is_kept(
     django_capture_on_commit_callbacks,
 ):
