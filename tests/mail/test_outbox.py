@@ -274,6 +274,56 @@ def test_an_email_whose_share_is_deleted_while_it_is_claimed_is_dropped_quietly(
     assert list(Delivery.objects.values_list("pk", "status")) == [(kept.pk, DeliveryStatus.SENT)]
 
 
+def test_a_sent_email_is_never_claimed_again_however_old_its_claim():
+    # Only a claim still "sending" lapses: a row sent a day ago is done, whoever asks.
+    row = link_row()
+    assert outbox.delivery_send(delivery_id=row.pk) is None
+    lease_lapses()
+    Delivery.objects.update(claimed_at=F("claimed_at") - timedelta(days=1))
+    assert outbox.delivery_send(delivery_id=row.pk) is None
+    outbox.deliveries_sweep(older_than=timedelta(0))
+    row.refresh_from_db()
+    assert (row.status, row.attempts, len(mail.outbox)) == (DeliveryStatus.SENT, 1, 1)
+    assert row.sent_at is not None
+
+
+def test_marking_a_batch_sent_touches_only_the_rows_that_were_sent(flaky):
+    # Rows of one claim share its stamp; the one the mail server refused for good stays
+    # failed when the others are marked sent.
+    refused, accepted = link_row(), link_row()
+    flaky.append(smtplib.SMTPRecipientsRefused({"ann@example.org": (550, b"no such user")}))
+    assert outbox.deliveries_send(delivery_ids=[refused.pk, accepted.pk]) == {
+        refused.pk: None,
+        accepted.pk: None,
+    }
+    statuses = dict(Delivery.objects.values_list("pk", "status"))
+    assert statuses == {refused.pk: DeliveryStatus.FAILED, accepted.pk: DeliveryStatus.SENT}
+    assert Delivery.objects.get(pk=refused.pk).sent_at is None
+
+
+def test_a_stalled_send_leaves_alone_a_row_another_worker_took_over(monkeypatch, flaky):
+    # Worker A stalls after the mail server took the message; its lease lapses and worker
+    # B claims the row (a new stamp) and meets a passing error, which puts the row back
+    # for a retry. A's late mark no longer holds the row's stamp, so the retry stands.
+    row = link_row()
+    mark_sent = outbox._mark_sent
+    later = timezone.now() + outbox.CLAIM_LEASE + timedelta(minutes=1)
+
+    def stalled(ids, *, claimed_at):
+        if ids:
+            monkeypatch.setattr(outbox, "_mark_sent", mark_sent)  # B marks as usual
+            flaky.append(smtplib.SMTPServerDisconnected("Connection unexpectedly closed"))
+            with time_machine.travel(later):
+                assert outbox.delivery_send(delivery_id=row.pk) is not None  # B: retry later
+        mark_sent(ids, claimed_at=claimed_at)
+
+    monkeypatch.setattr(outbox, "_mark_sent", stalled)
+    outbox.delivery_send(delivery_id=row.pk)
+    row.refresh_from_db()
+    assert (row.status, row.attempts, row.claimed_at) == (DeliveryStatus.PENDING, 2, None)
+    assert "SMTPServerDisconnected" in row.last_error
+
+
 def test_sending_again_is_a_new_email_with_its_own_message_id_and_the_first_is_kept(
     django_capture_on_commit_callbacks,
 ):
