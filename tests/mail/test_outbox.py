@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from celery.exceptions import SoftTimeLimitExceeded
 from django.core import mail
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.mail.backends.locmem import EmailBackend
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
@@ -322,6 +322,27 @@ def test_a_stalled_send_leaves_alone_a_row_another_worker_took_over(monkeypatch,
     row.refresh_from_db()
     assert (row.status, row.attempts, row.claimed_at) == (DeliveryStatus.PENDING, 2, None)
     assert "SMTPServerDisconnected" in row.last_error
+
+
+def test_an_email_that_cannot_be_built_fails_for_good_says_why_and_raises(settings, caplog):
+    # A misconfiguration is no passing error: retrying cannot help. Each row says why, the
+    # log names them, and the error reaches the caller (the task's failure) once done.
+    first, second = link_row(), link_row()
+    settings.SHARELINKS_BASE_URL = ""  # no link can be written into the email
+    with (
+        caplog.at_level(logging.ERROR, logger="sharelinks.mail.outbox"),
+        pytest.raises(ImproperlyConfigured),
+    ):
+        outbox.deliveries_send(delivery_ids=[first.pk, second.pk])
+    for row in (first, second):
+        row.refresh_from_db()
+        assert row.status == DeliveryStatus.FAILED
+        assert row.last_error.startswith("ImproperlyConfigured: ")
+    logged = [r.getMessage() for r in caplog.records if r.name == "sharelinks.mail.outbox"]
+    assert logged == [
+        f"emails [{row.pk}] failed for good: {row.last_error}" for row in (first, second)
+    ]
+    assert mail.outbox == []
 
 
 def test_sending_again_is_a_new_email_with_its_own_message_id_and_the_first_is_kept(
