@@ -1,14 +1,18 @@
 """The schema the models describe is the one the migrations build, forwards and back.
 
-The click path's indexes changed by hand-written migrations (built and dropped without
-blocking clicks on PostgreSQL): these tests hold them to the models and to their undo.
+The click path's indexes and the outbox's check changed by hand-written migrations (built
+and dropped without blocking clicks on PostgreSQL): these tests hold them to the models
+and to their undo.
 """
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from sharelinks.models import Click, Delivery
+from sharelinks.models import Click, Delivery, DeliveryKind, DeliveryStatus
+from tests.factories import ShareFactory
 
 
 def indexes(model) -> dict[str, list[str]]:
@@ -75,3 +79,47 @@ def test_references_most_rows_lack_are_indexed_only_where_set():
     assert definitions["click_personal_recent"].endswith("WHERE (recipient_id IS NOT NULL)")
     for name in ("sender", "person", "click"):
         assert definitions[f"delivery_{name}"].endswith(f"WHERE ({name}_id IS NOT NULL)")
+
+
+def checks(model) -> set[str]:
+    """The table's check constraints, by name."""
+    with connection.cursor() as cursor:
+        found = connection.introspection.get_constraints(cursor, model._meta.db_table)
+    return {name for name, info in found.items() if info["check"]}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_claim_check_undoes_and_redoes_over_rows_of_every_state():
+    # 0017 holds "pending exactly when unstamped"; rows the outbox wrote before it, in any
+    # state, pass it, and on PostgreSQL it ends validated (added NOT VALID first).
+    name = "delivery_claimed_unless_pending"
+    assert name in checks(Delivery)
+    try:
+        call_command("migrate", "sharelinks", "0016", verbosity=0)
+        assert name not in checks(Delivery)
+        share = ShareFactory()
+        stamp = timezone.now()
+        for status, claimed_at in (
+            (DeliveryStatus.PENDING, None),
+            (DeliveryStatus.SENDING, stamp),
+            (DeliveryStatus.SENT, stamp),
+            (DeliveryStatus.FAILED, stamp),
+        ):
+            Delivery.objects.create(
+                share=share, kind=DeliveryKind.LINK, recipient=f"{status}@example.org",
+                status=status, claimed_at=claimed_at,
+            )  # fmt: skip
+    finally:
+        with CaptureQueriesContext(connection) as forward:
+            call_command("migrate", "sharelinks", verbosity=0)
+    assert name in checks(Delivery)
+    assert Delivery.objects.count() == 4
+    if connection.vendor == "postgresql":
+        steps = [q["sql"] for q in forward.captured_queries if f'CONSTRAINT "{name}"' in q["sql"]]
+        assert len(steps) == 2
+        assert steps[0].startswith('ALTER TABLE "sharelinks_delivery" ADD CONSTRAINT')
+        assert steps[0].endswith(" NOT VALID")
+        assert steps[1] == f'ALTER TABLE "sharelinks_delivery" VALIDATE CONSTRAINT "{name}"'
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT convalidated FROM pg_constraint WHERE conname = %s", [name])
+            assert cursor.fetchone() == (True,)
