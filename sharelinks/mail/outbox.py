@@ -15,7 +15,7 @@ from operator import attrgetter
 from typing import NamedTuple
 
 from celery.exceptions import SoftTimeLimitExceeded
-from django.core.mail import get_connection
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -197,7 +197,7 @@ def _told_of(units: list[list[_Claimed]]) -> dict[int, Delivery]:
     return Delivery.objects.select_related("share__owner", "sender", "click", "person").in_bulk(ids)
 
 
-def _message(unit: list[_Claimed], told: dict[int, Delivery]):
+def _message(unit: list[_Claimed], told: dict[int, Delivery]) -> EmailMultiAlternatives | None:
     """The email a unit of sending_units becomes; None when its rows were deleted since the
     claim (their share with them), which leaves nothing to send or mark."""
     shown = [told[row.pk] for row in unit[: messages.DIGEST_SHOWN] if row.pk in told]
