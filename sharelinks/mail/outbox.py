@@ -150,15 +150,14 @@ def deliveries_send(*, delivery_ids: Sequence[int]) -> dict[int, float | None]:
         others = sorted(set(delivery_ids) - {row.pk for row in rows})
         logger.info("emails %s: already sent, failed or being sent; nothing to do", others)
     units = messages.sending_units(rows, attrgetter("kind"), attrgetter("recipient"))
-    told = _told_of(units)
     outcome: dict[int, float | None] = {}
     sent: list[int] = []
     broken: Exception | None = None
     connection = get_connection()
     try:
-        for unit in units:
+        for unit, shown in zip(units, _told_of(units), strict=True):
             try:
-                message = _message(unit, told)
+                message = _message(unit, shown)
                 if message is None:
                     outcome.update((row.pk, None) for row in unit)
                     continue
@@ -187,20 +186,22 @@ def deliveries_send(*, delivery_ids: Sequence[int]) -> dict[int, float | None]:
     return outcome
 
 
-def _told_of(units: list[list[_Claimed]]) -> dict[int, Delivery]:
-    """The rows whose messages tell of them, as instances with what the templates read:
-    an email's own row, a digest's first DIGEST_SHOWN (the rest are only counted). A burst
-    of hundreds of downloads then builds ten rows' instances, not hundreds."""
-    ids = [row.pk for unit in units for row in unit[: messages.DIGEST_SHOWN]]
-    if not ids:
-        return {}
-    return Delivery.objects.select_related("share__owner", "sender", "click", "person").in_bulk(ids)
+def _told_of(units: list[list[_Claimed]]) -> list[list[Delivery]]:
+    """For each unit, the rows its message tells of, as instances with what the templates
+    read: an email's own row, a digest's first DIGEST_SHOWN (the rest are only counted),
+    less any deleted since the claim. A burst of hundreds of downloads then builds ten
+    rows' instances, not hundreds."""
+    told = [unit[: messages.DIGEST_SHOWN] for unit in units]
+    ids = [row.pk for rows in told for row in rows]
+    related = Delivery.objects.select_related("share__owner", "sender", "click", "person")
+    found = related.in_bulk(ids)  # no query for no ids
+    return [[found[row.pk] for row in rows if row.pk in found] for rows in told]
 
 
-def _message(unit: list[_Claimed], told: dict[int, Delivery]) -> EmailMultiAlternatives | None:
-    """The email a unit of sending_units becomes; None when its rows were deleted since the
-    claim (their share with them), which leaves nothing to send or mark."""
-    shown = [told[row.pk] for row in unit[: messages.DIGEST_SHOWN] if row.pk in told]
+def _message(unit: list[_Claimed], shown: list[Delivery]) -> EmailMultiAlternatives | None:
+    """The email a unit of sending_units becomes, telling of `shown` (_told_of); None when
+    its rows were deleted since the claim (their share with them), which leaves nothing to
+    send or mark."""
     if not shown:
         logger.info("emails %s: deleted before they were sent", [row.pk for row in unit])
         return None
