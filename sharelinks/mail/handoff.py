@@ -30,10 +30,14 @@ from sharelinks.mail.dispatch import deliveries_dispatch, deliveries_publish
 
 logger = logging.getLogger(__name__)
 
-# After the first id of a batch the thread sleeps this long before taking what has come
-# since: nobody notices an owner's email a fifth of a second later, and under load each
-# batch then carries the ids of many downloads (one publish, or one digest, for all).
-GATHER = 0.2
+# A batch closes once no id has come for GATHER_QUIET, or GATHER_MAX after its first id,
+# or at MAX_BATCH ids. A download alone is on its way a twentieth of a second later; under
+# load, when ids keep coming, a batch carries a second's worth of downloads (one publish,
+# or one digest, for all), and the thread, which holds the interpreter lock while it
+# builds emails, does so once a second instead of for every few downloads. The thread
+# sleeps through each slice instead of waking for every id.
+GATHER_QUIET = 0.05
+GATHER_MAX = 1.0
 MAX_BATCH = 200
 MAX_WAITING = 10_000  # ids beyond this are left to the sweeper
 EXIT_DRAIN = 5.0  # seconds an orderly exit gives the queue
@@ -99,18 +103,23 @@ def _run(waiting: "queue.Queue[int | None]") -> None:
 
 
 def _gathered(waiting: "queue.Queue[int | None]") -> list[int | None]:
-    """The next id and whatever came within GATHER (up to MAX_BATCH, or the sentinel).
+    """The next id and those that follow it closely (see GATHER_QUIET), up to MAX_BATCH
+    ids or the sentinel.
 
-    The thread sleeps through the window instead of waking for each id: a click hands
+    The thread sleeps through each slice and then takes what came in it: a click hands
     its id over without waking anyone but the first of a batch.
     """
     batch = [waiting.get()]
-    if batch[-1] is not _STOP:
-        time.sleep(GATHER)
+    closes = time.monotonic() + GATHER_MAX
     while batch[-1] is not _STOP and len(batch) < MAX_BATCH:
-        try:
-            batch.append(waiting.get_nowait())
-        except queue.Empty:
+        time.sleep(max(0.0, min(GATHER_QUIET, closes - time.monotonic())))
+        size = len(batch)
+        while batch[-1] is not _STOP and len(batch) < MAX_BATCH:
+            try:
+                batch.append(waiting.get_nowait())
+            except queue.Empty:
+                break
+        if len(batch) == size or time.monotonic() >= closes:
             break
     return batch
 

@@ -5,7 +5,10 @@ connection of its own), a real SMTP server (tests/smtpsink.py) and the fault pro
 holds a connection without a word (tests/faults.py) in front of it.
 """
 
+import queue
 import sys
+import threading
+import time
 
 import pytest
 from django.core import mail as django_mail
@@ -77,10 +80,13 @@ def test_the_owner_hears_of_a_download_from_the_mail_thread(client, settings, sm
 
 
 def test_downloads_handed_over_together_reach_their_owner_once_as_one_email(
-    client, settings, smtp, mail_thread
+    client, settings, smtp, mail_thread, monkeypatch
 ):
     # Three first downloads within the thread's gathering time: one digest to the owner's
-    # address over SMTP, and every row sent once.
+    # address over SMTP, and every row sent once. A test client's downloads come one after
+    # another, slower than a burst on a busy server: the batch waits for them as it would
+    # for a burst's.
+    monkeypatch.setattr(handoff, "GATHER_QUIET", 2.0)
     settings.EMAIL_HOST, settings.EMAIL_PORT = smtp.host, smtp.port
     shares = [owner_notified_share() for _ in range(3)]
     for share in shares:
@@ -122,3 +128,61 @@ def test_an_email_that_cannot_be_built_keeps_none_of_its_batch_back(settings):
     statuses = [Delivery.objects.get(pk=row.pk).status for row in rows]
     assert statuses == [DeliveryStatus.SENT, DeliveryStatus.FAILED, DeliveryStatus.SENT]
     assert [message.subject for message in django_mail.outbox] == ["2 downloads of your files"]
+
+
+def gathered_in_thread(waiting: queue.Queue) -> list:
+    """handoff._gathered run as the mail thread runs it; fails the test (instead of hanging
+    it) if the batch has not closed within a minute."""
+    batches: list = []
+    taker = threading.Thread(target=lambda: batches.append(handoff._gathered(waiting)))
+    taker.start()
+    taker.join(60)
+    assert not taker.is_alive(), "the batch never closed"
+    return batches[0]
+
+
+def test_a_download_alone_goes_out_without_waiting_for_more(monkeypatch):
+    # No id follows the first: the batch closes after one quiet slice, not after
+    # GATHER_MAX (an hour here, so that only the quiet rule can close it).
+    monkeypatch.setattr(handoff, "GATHER_MAX", 3600)
+    waiting = queue.Queue()
+    waiting.put(7)
+    assert gathered_in_thread(waiting) == [7]
+
+
+def test_a_steady_stream_of_downloads_is_sent_in_batches_that_close_in_time(monkeypatch):
+    # Ids keep coming, more often than the quiet slice: the batch still closes after
+    # GATHER_MAX, with many ids, and later ids wait for the next batch. (MAX_BATCH is set
+    # out of reach, so that only GATHER_MAX can close it.)
+    monkeypatch.setattr(handoff, "GATHER_MAX", 0.5)
+    monkeypatch.setattr(handoff, "MAX_BATCH", 1_000_000)
+    waiting, stop = queue.Queue(), threading.Event()
+
+    def clicks():
+        pk = 0
+        while not stop.is_set():
+            pk += 1
+            waiting.put(pk)
+            time.sleep(handoff.GATHER_QUIET / 5)
+
+    feeder = threading.Thread(target=clicks)
+    feeder.start()
+    try:
+        first = gathered_in_thread(waiting)
+        second = gathered_in_thread(waiting)
+    finally:
+        stop.set()
+        feeder.join()
+    assert len(first) > 1
+    assert first == list(range(1, len(first) + 1))  # in the order handed over
+    assert second[0] == len(first) + 1  # nothing lost between batches
+
+
+def test_a_batch_holds_at_most_max_batch_ids_and_ends_at_the_sentinel(monkeypatch):
+    monkeypatch.setattr(handoff, "GATHER_MAX", 3600)
+    waiting = queue.Queue()
+    for pk in range(handoff.MAX_BATCH + 5):
+        waiting.put(pk)
+    waiting.put(handoff._STOP)
+    assert gathered_in_thread(waiting) == list(range(handoff.MAX_BATCH))
+    assert gathered_in_thread(waiting) == [*range(handoff.MAX_BATCH, handoff.MAX_BATCH + 5), None]
