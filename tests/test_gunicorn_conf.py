@@ -6,6 +6,7 @@ log prints the request line in whatever spelling the client used. A real gunicor
 sockets, and a worker timeout forced by an S3 endpoint that never answers.
 """
 
+import gc
 import os
 import socket
 import subprocess
@@ -90,3 +91,19 @@ def test_neither_gunicorn_log_shows_a_share_code(site, hang_guard):
     for spelling in ('"GET /S/[redacted] HTTP/1.1" 404', '"GET /%73/[redacted] HTTP/1.1" 404'):
         assert spelling in log
     assert '"GET /admin/?q=[redacted] HTTP/1.1"' in log
+
+
+def test_a_worker_freezes_what_it_loaded_so_that_full_collections_skip_it():
+    # gunicorn calls post_worker_init once the worker has loaded the app. Afterwards the
+    # collector tracks none of it: the URLconf's views included, loaded by the hook itself.
+    from project import gunicorn_conf
+    from sharelinks import views
+
+    gc.unfreeze()
+    try:
+        gunicorn_conf.post_worker_init(worker=None)
+        assert gc.get_freeze_count() > 10_000
+        assert not any(tracked is views.share_link for tracked in gc.get_objects())
+    finally:
+        gc.unfreeze()
+    assert any(tracked is views.share_link for tracked in gc.get_objects())
