@@ -59,7 +59,7 @@ def post_worker_init(worker) -> None:
 
     A worker starts with about 100,000 objects the collector tracks (Django, the admin,
     botocore), and a full collection walks every one of them, with the request in
-    progress waiting: 80-160 ms on a slow 2-CPU host, every few thousand requests, and
+    progress waiting: 80-160 ms on a slow 2-CPU host, about every 12,000 requests, and
     35-50 ms with them frozen (docs/deployment.md).
     Frozen objects are never walked again (nor freed: nothing loaded at start is meant
     to go). The URLconf is loaded here, not by the first request, so that it is frozen too.
