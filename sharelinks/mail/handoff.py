@@ -113,15 +113,22 @@ def _gathered(waiting: "queue.Queue[int | None]") -> list[int | None]:
     closes = time.monotonic() + GATHER_MAX
     while batch[-1] is not _STOP and len(batch) < MAX_BATCH:
         time.sleep(max(0.0, min(GATHER_QUIET, closes - time.monotonic())))
-        size = len(batch)
-        while batch[-1] is not _STOP and len(batch) < MAX_BATCH:
-            try:
-                batch.append(waiting.get_nowait())
-            except queue.Empty:
-                break
-        if len(batch) == size or time.monotonic() >= closes:
+        came = _waiting(waiting, MAX_BATCH - len(batch))
+        batch += came
+        if not came or time.monotonic() >= closes:
             break
     return batch
+
+
+def _waiting(waiting: "queue.Queue[int | None]", room: int) -> list[int | None]:
+    """What is in the queue now, up to `room` ids or the sentinel, without waiting."""
+    taken: list[int | None] = []
+    while len(taken) < room and (not taken or taken[-1] is not _STOP):
+        try:
+            taken.append(waiting.get_nowait())
+        except queue.Empty:
+            break
+    return taken
 
 
 def _publish(ids: list[int]) -> None:
