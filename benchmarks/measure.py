@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks import endpoints, headload, report, services, wrk
+from benchmarks import cpu, endpoints, headload, report, services, wrk
 from benchmarks.endpoints import DOWNLOAD, FRESH, HEADLOAD, PAGE, Endpoint
 from benchmarks.fill import BUCKET
 
@@ -53,9 +53,11 @@ class Run:
     def measure(self, requests: Path, before: dict, problems: list[str]):
         """The Measurement, and the counts after it; problems get what went wrong."""
         database, size, broker, conns = self.where
-        cpu = time.process_time()  # this process's CPU while the load runs: the S3 emulator's
+        parts = self._cpu()
+        s3_cpu = time.process_time()  # this process's CPU while the load runs: the emulator's
         result = run_load(self.server, self.endpoint, requests, conns, SECONDS)
-        cpu = time.process_time() - cpu
+        s3_cpu = time.process_time() - s3_cpu
+        spent = self._cpu() - parts
         after = settled_counts(self.server, self.s3)
         if broker == "none" and self.endpoint.pool == FRESH:
             # Without a broker the web processes' mail threads send what the run queued, and
@@ -63,6 +65,7 @@ class Run:
             # count emails not sent yet and the next run would pay for them.
             drained = emails_drained(self.server)
             result = dataclasses.replace(result, seconds=result.seconds + drained)
+            spent = self._cpu() - parts  # the emails' too (and the polls' that waited)
         clicks, emails, heads = (after[k] - before[k] for k in ("clicks", "emails", "s3_heads"))
         label = f"{database} {size:,} {broker} c={conns} {self.endpoint.name}"
         progress(
@@ -82,9 +85,14 @@ class Run:
         if not counted <= clicks <= counted + (conns if counted else 0):
             problems.append(f"{label}: {clicks} click rows for {counted} counted answers")
         measurement = report.Measurement(
-            database, size, broker, conns, self.endpoint, result, clicks, emails, heads, cpu
-        )
+            database, size, broker, conns, self.endpoint, result, clicks, emails, heads, s3_cpu,
+            spent,
+        )  # fmt: skip
         return measurement, after
+
+    def _cpu(self) -> cpu.Sample:
+        here = cpu.database_here(self.server.env["DATABASE_URL"])
+        return cpu.sample(self.server.process.pid, here)
 
 
 def run_load(server, endpoint: Endpoint, requests: Path, connections: int, seconds: int):

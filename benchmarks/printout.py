@@ -17,7 +17,7 @@ def table(rows_: list[Row]) -> str:
     head = (
         f"{'database':<11}{'broker':<7}{'conns':>5}  {'endpoint':<19}{'req/s':>7}{'p50 ms':>8}"
         f"{'p99 ms':>8}{'req/s÷base':>11}{'p99÷base':>9}{'failed':>7}{'emails':>7}{'S3 HEAD':>8}"
-        f"{'S3 CPU':>7}"
+        f"{'S3 CPU':>7}{'server µs':>10}{'db µs':>7}{'all µs':>7}"
     )
     lines = [head, "-" * len(head)]
     for row in rows_:
@@ -26,9 +26,14 @@ def table(rows_: list[Row]) -> str:
             f"{row.database:<11}{row.broker:<7}{row.connections:>5}  {row.endpoint.name:<19}"
             f"{row.rps:>7.0f}{row.p50_ms:>8.1f}{row.p99_ms:>8.1f}{row.rps_ratio:>11.2f}"
             f"{row.p99_ratio:>9.2f}{row.failed:>7}{emails:>7}{row.s3_heads:>8.0%}"
-            f"{row.s3_cpu:>7.0%}"
+            f"{row.s3_cpu:>7.0%}{_us(row.cpu_us.server):>10}{_us(row.cpu_us.database):>7}"
+            f"{_us(row.cpu_us.machine):>7}"
         )
     return "\n".join(lines)
+
+
+def _us(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f}"
 
 
 def notes(rows_: list[Row]) -> list[str]:
@@ -74,6 +79,9 @@ def results(measurements: list[Measurement], sizes: tuple[int, int], footer: str
             f"{large:,} shares. req/s÷base: over the mean of the baseline runs just before and"
             " after the endpoint's; p99÷base: over the median p99 of its group's baseline runs.",
             table(large_rows),
+            "server µs, db µs, all µs: CPU per answered request of gunicorn (its workers, every"
+            " thread), of PostgreSQL (when on this host) and of the whole machine (load"
+            " generator and kernel included); '-' where it could not be read.",
             *notes(large_rows),
             f"Noise: the baseline run after an endpoint did {noise} the requests/s of the one"
             " before it.",

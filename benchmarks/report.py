@@ -5,6 +5,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from statistics import mean, median
 
+from benchmarks.cpu import NOTHING, Sample
 from benchmarks.endpoints import BASELINE, DOWNLOAD, PAGE, Endpoint
 from benchmarks.wrk import Result
 
@@ -31,6 +32,7 @@ class Measurement:
     emails: int = 0
     s3_heads: int = 0
     s3_cpu: float = 0.0  # CPU seconds the S3 emulator (in the bench's process) used meanwhile
+    cpu: Sample = NOTHING  # CPU seconds by part of the machine (benchmarks.cpu) meanwhile
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,7 @@ class Row:
     emails: float | None  # owner emails queued per counted click
     s3_heads: float  # HEADs S3 answered per counted click, or per answer
     s3_cpu: float  # share of one CPU the S3 emulator used during the runs
+    cpu_us: Sample = NOTHING  # CPU µs per answered request, by part (None: not read)
 
     @property
     def key(self) -> tuple[str, str, int, str]:
@@ -137,7 +140,22 @@ def _row(
         emails=emails,
         s3_heads=sum(m.s3_heads for m in runs) / per if per else 0.0,
         s3_cpu=sum(m.s3_cpu for m in runs) / sum(m.result.seconds for m in runs),
+        cpu_us=per_request(runs),
     )
+
+
+def per_request(runs: list[Measurement]) -> Sample:
+    """Each part's CPU over the runs, in µs per answered request; None where any run could
+    not read it."""
+    answered = sum(m.result.requests for m in runs)
+
+    def part(name: str) -> float | None:
+        values = [getattr(m.cpu, name) for m in runs]
+        if not answered or any(value is None for value in values):
+            return None
+        return sum(values) / answered * 1e6
+
+    return Sample(part("server"), part("database"), part("machine"))
 
 
 def baseline_drift(measurements: list[Measurement]) -> tuple[float, float] | None:

@@ -1,0 +1,119 @@
+"""Where a run's CPU went: the web server's processes, the database server's, the machine.
+
+A ratio to the baseline says how much dearer a request is, not which part pays for it. On
+a 2-CPU host the server, PostgreSQL and the load generator share both CPUs, so a download
+that the database spends 300 µs on is 300 µs the server did not have. Each run reads the
+CPU time Linux has counted (/proc) before and after the load: gunicorn's master and
+workers, every thread included (the mail thread's emails too); the PostgreSQL server's
+processes, when it runs on this host; and every CPU of the machine, busy in any process or
+the kernel (the load generator, the network stack, the S3 emulator). Divided by the
+requests answered, that is the table's CPU per request. Elsewhere than Linux, or for a
+database on another host, the part reads as unknown.
+"""
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+PROC = Path("/proc")
+# Fields of /proc/stat's "cpu" line that count busy time: user, nice, system, irq, softirq
+# (not idle, iowait, or steal, which the hypervisor gave to another guest).
+_BUSY_FIELDS = (0, 1, 2, 5, 6)
+
+
+@dataclass(frozen=True)
+class Sample:
+    """CPU seconds counted so far, by part; None where the part cannot be read."""
+
+    server: float | None
+    database: float | None
+    machine: float | None
+
+    def __sub__(self, before: "Sample") -> "Sample":
+        def minus(after: float | None, earlier: float | None) -> float | None:
+            return None if after is None or earlier is None else after - earlier
+
+        return Sample(
+            minus(self.server, before.server),
+            minus(self.database, before.database),
+            minus(self.machine, before.machine),
+        )
+
+
+NOTHING = Sample(None, None, None)
+
+
+def _ticks() -> int:
+    return os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def process_seconds(stat_line: str) -> float:
+    """utime + stime of one /proc/<pid>/stat line, in seconds: every thread of the process,
+    those that have ended included."""
+    # The command name is in parentheses and may hold spaces: count fields after it.
+    fields = stat_line.rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / _ticks()
+
+
+def machine_seconds(proc_stat: str) -> float:
+    """Busy time of every CPU together, from /proc/stat."""
+    for line in proc_stat.splitlines():
+        if line.startswith("cpu "):
+            values = line.split()[1:]
+            return sum(int(values[i]) for i in _BUSY_FIELDS) / _ticks()
+    raise ValueError("no 'cpu' line in /proc/stat")
+
+
+def _stat(pid: int | str) -> str | None:
+    try:
+        return (PROC / str(pid) / "stat").read_text()
+    except OSError:  # ended meanwhile
+        return None
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(child) for child in (PROC / f"{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _server(pid: int) -> float | None:
+    lines = [_stat(p) for p in (pid, *_children(pid))]
+    if lines[0] is None:
+        return None
+    return sum(process_seconds(line) for line in lines if line is not None)
+
+
+def _postgres() -> float:
+    # The postmaster, its background processes and the backends: all are named "postgres".
+    # A backend that ends between two samples takes its CPU with it; the server's workers
+    # keep theirs open (CONN_MAX_AGE), so during a run none ends.
+    total = 0.0
+    for entry in PROC.iterdir():
+        if entry.name.isdigit():
+            line = _stat(entry.name)
+            if line is not None and line.partition(" (")[2].startswith("postgres)"):
+                total += process_seconds(line)
+    return total
+
+
+def database_here(database_url: str) -> bool:
+    """Whether the database is a PostgreSQL server on this host (whose processes we can see)."""
+    parts = urlsplit(database_url)
+    return parts.scheme.startswith("postgres") and parts.hostname in (
+        "127.0.0.1", "localhost", "::1", None
+    )  # fmt: skip
+
+
+def sample(server_pid: int, database_here: bool) -> Sample:
+    """What the server (gunicorn's master pid and its workers), the database (PostgreSQL on
+    this host, when database_here) and the machine have used so far."""
+    if not (PROC / "stat").exists():
+        return NOTHING
+    return Sample(
+        server=_server(server_pid),
+        database=_postgres() if database_here else None,
+        machine=machine_seconds((PROC / "stat").read_text()),
+    )
