@@ -35,6 +35,7 @@ from benchmarks.endpoints import (
     BASELINE_ENDPOINT,
     BASELINES,
     DOWNLOAD,
+    FLOOR,
     FRESH,
     PAGE,
     WRK,
@@ -139,14 +140,17 @@ def plan(database: str, size: int) -> list[tuple[str, str | None, tuple[int, ...
       database the targets are judged on (PostgreSQL); on SQLite, Redis only for the
       requests that publish (the rest never touch the broker);
     - on PostgreSQL also a broker that is down, for the requests that publish: the publish
-      fails at once and the process then leaves new emails to the sweeper for a while.
+      fails at once and the process then leaves new emails to the sweeper for a while;
+    - the floors (benchmarks/urls.py) once, on PostgreSQL without a broker: their statements
+      are PostgreSQL's and publish nothing.
     """
     if size != SIZES[-1][0]:
         small = [e for e in endpoints.ENDPOINTS if e.role in (BASELINE, DOWNLOAD) and e.tool == WRK]
         return [("none", None, CONNECTIONS, small)]
-    everything = list(endpoints.ENDPOINTS)
+    everything = [e for e in endpoints.ENDPOINTS if e.role != FLOOR]
     publishing = [BASELINE_ENDPOINT, *(e for e in endpoints.ENDPOINTS if e.pool == FRESH)]
-    runs = [("none", None, CONNECTIONS, everything)]
+    floors = [e for e in endpoints.ENDPOINTS if e.role == FLOOR] if database == "postgresql" else []
+    runs = [("none", None, CONNECTIONS, everything + floors)]
     if database == report.TARGET_DATABASE:
         runs.append(("redis", REDIS_URL, CONNECTIONS, everything))
         runs.append(("down", UNREACHABLE, CONNECTIONS[:1], publishing))

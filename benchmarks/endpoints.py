@@ -20,6 +20,7 @@ BASELINE = "baseline"  # same app, same middleware, no database: the yardstick
 DOWNLOAD = "download"  # a counted download: the targets apply
 PAGE = "page"  # the recipient's landing page: must be no slower than the download
 CHECK = "check"  # reported, no target (HEAD: what link scanners send)
+FLOOR = "floor"  # the least a click costs: one statement and a 302 (benchmarks/urls.py)
 
 # Pools of codes a request picks from, at random, over the whole table. The share pools
 # hold only shares whose general link works: a share sent to people answers 410 on it.
@@ -53,6 +54,7 @@ class Endpoint:
     headers: tuple[tuple[str, str], ...] = ()
     token: str = ""  # dotted path of a function(share or person) -> str that fills {token}
     tool: str = WRK  # the load generator that sends it (a baseline of the same tool around it)
+    clicks: bool = False  # each answer writes one click row (checked after each run)
 
 
 def form_token(link) -> str:
@@ -77,7 +79,7 @@ ENDPOINTS = (
         path="/bench/baseline",
         tool=HEADLOAD,
     ),
-    Endpoint("GET /s/<code>", "GET", ANY, PAGE, expect=200),
+    Endpoint("GET /s/<code>", "GET", ANY, PAGE, expect=200, clicks=True),
     Endpoint(
         "POST /s/<code>",
         "POST",
@@ -87,6 +89,7 @@ ENDPOINTS = (
         body="token={token}",
         headers=FORM,
         token=TOKEN,
+        clicks=True,
     ),
     Endpoint(
         "POST /s/<person>",
@@ -97,6 +100,7 @@ ENDPOINTS = (
         body="token={token}",
         headers=FORM,
         token=TOKEN,
+        clicks=True,
     ),
     Endpoint(
         "POST /s/<code> 1st",
@@ -107,9 +111,16 @@ ENDPOINTS = (
         body="token={token}",
         headers=FORM,
         token=TOKEN,
+        clicks=True,
     ),
     # What link scanners send: the lookup and the object check, nothing counted or written.
     Endpoint("HEAD /s/<code>", "HEAD", ANY, CHECK, expect=200, tool=HEADLOAD),
+    # The floors under a download, on PostgreSQL: its lookup alone, and its count and click
+    # row alone, each one prepared statement and a 302 (benchmarks/urls.py).
+    Endpoint("floor: read", "GET", DOWNLOADED, FLOOR, path="/bench/floor/read/{code}"),
+    Endpoint(
+        "floor: write", "GET", DOWNLOADED, FLOOR, path="/bench/floor/write/{code}", clicks=True
+    ),
 )
 BASELINES = {endpoint.tool: endpoint for endpoint in ENDPOINTS if endpoint.role == BASELINE}
 BASELINE_ENDPOINT = BASELINES[WRK]

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from benchmarks import cpu, endpoints, headload, report, services, wrk
-from benchmarks.endpoints import DOWNLOAD, FRESH, HEADLOAD, PAGE, Endpoint
+from benchmarks.endpoints import DOWNLOAD, FRESH, HEADLOAD, Endpoint
 from benchmarks.fill import BUCKET
 
 SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
@@ -77,11 +77,10 @@ class Run:
             problems.append(
                 f"{label}: {result.failed} of {result.requests} failed: {result.errors}"
             )
-        # Each answered download (through a share's link or a person's) and each page view is
-        # one click row, and nothing else writes one (HEAD neither). Requests in flight when
-        # wrk stopped are answered after it: at most one per connection.
-        writes = self.endpoint.role in (DOWNLOAD, PAGE)
-        counted = result.requests - result.errors["status"] if writes else 0
+        # Each answered download (through a share's link or a person's), each page view and
+        # each floor write is one click row, and nothing else writes one (HEAD neither).
+        # Requests in flight when wrk stopped are answered after it: at most one per connection.
+        counted = result.requests - result.errors["status"] if self.endpoint.clicks else 0
         if not counted <= clicks <= counted + (conns if counted else 0):
             problems.append(f"{label}: {clicks} click rows for {counted} counted answers")
         measurement = report.Measurement(

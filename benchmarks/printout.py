@@ -1,6 +1,6 @@
 """The bench's printed report: the one table, p50 against table size, the verdicts."""
 
-from benchmarks.endpoints import BASELINE, WRK
+from benchmarks.endpoints import BASELINE, FLOOR, WRK
 from benchmarks.report import (
     Growth,
     Measurement,
@@ -37,15 +37,24 @@ def _us(value: float | None) -> str:
 
 
 def notes(rows_: list[Row]) -> list[str]:
-    """The lines under the table that say which baseline a row is read against."""
+    """The lines under the table that say which baseline a row is read against, and what
+    the floors are."""
+    lines = []
+    if any(row.endpoint.role == FLOOR for row in rows_):
+        lines.append(
+            "floor: read, floor: write: one prepared statement by the link's code (its lookup;"
+            " its count and click row, committed as a download without a limit is), then a 302"
+            " to a fixed URL: the least a click costs on this machine. No target."
+        )
     others = [row.endpoint for row in rows_ if row.endpoint.tool != WRK]
     named = ", ".join(dict.fromkeys(e.name for e in others if e.role != BASELINE))
     if not named:
-        return []
+        return lines
     return [
+        *lines,
         f"{named}: wrk cannot read an answer to HEAD, so benchmarks/headload.py sends it and"
         " its own baseline (HEAD /bench/baseline, the row 'baseline HEAD'); its ratios are"
-        " over that baseline, the other rows' over wrk's."
+        " over that baseline, the other rows' over wrk's.",
     ]
 
 

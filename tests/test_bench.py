@@ -135,7 +135,10 @@ def test_the_large_table_measures_everything_where_the_targets_are_judged():
     postgres = {broker: chosen for broker, _, _, chosen in click.plan("postgresql", large)}
     sqlite = {broker: chosen for broker, _, _, chosen in click.plan("sqlite", large)}
 
-    assert postgres["none"] == postgres["redis"] == sqlite["none"] == list(ENDPOINTS)
+    floors = [e for e in ENDPOINTS if e.role == endpoints.FLOOR]
+    assert [e.name for e in floors] == ["floor: read", "floor: write"]
+    assert postgres["none"] == list(ENDPOINTS)  # the floors once: PostgreSQL, no broker
+    assert postgres["redis"] == sqlite["none"] == [e for e in ENDPOINTS if e not in floors]
     publishing = [BASELINE_ENDPOINT, next(e for e in ENDPOINTS if e.pool == endpoints.FRESH)]
     assert postgres["down"] == sqlite["redis"] == publishing
     assert "down" not in sqlite
@@ -187,6 +190,21 @@ def test_a_head_row_is_read_against_the_baseline_headload_sent():
     assert report.baseline_drift(group) == (pytest.approx(200 / 300), 1.0)
     assert "HEAD /s/<code>: wrk cannot read" in printout.notes(rows)[0]
     assert printout.notes([base, get]) == []
+
+
+def test_the_floors_are_reported_with_a_note_and_judged_by_no_target():
+    floors = [e for e in ENDPOINTS if e.role == endpoints.FLOOR]
+    group = [measure(BASELINE_ENDPOINT, rps=400)]
+    for floor in floors:
+        group += [measure(floor, rps=200), measure(BASELINE_ENDPOINT, rps=400)]
+
+    rows = report.rows(group, 200_000)
+
+    assert [row.rps_ratio for row in rows[1:]] == [0.5, 0.5]
+    assert printout.notes(rows)[0].startswith("floor: read, floor: write: one prepared statement")
+    assert report.verdicts(rows, [], (1_000, 200_000)) == [
+        "n/a   landing page no slower than the download: no page was measured"
+    ]
 
 
 def test_the_page_is_judged_against_the_fastest_download_beside_it():
