@@ -21,29 +21,22 @@ def _bench_routes():
         yield
 
 
-def test_the_floor_write_counts_the_share_and_writes_its_click_row(client):
+@pytest.mark.parametrize(
+    ("kind", "count", "clicks"),
+    [("read", 3, []), ("write", 4, ["redirected"])],  # the read changes nothing
+)
+def test_a_floor_finds_the_share_by_code_and_the_write_counts_it_with_its_click_row(
+    client, kind, count, clicks
+):
     share = ShareFactory(download_count=3)
 
-    response = client.get(f"/bench/floor/write/{share.code}")
+    response = client.get(f"/bench/floor/{kind}/{share.code}")
 
     assert (response.status_code, response["Location"]) == (302, FLOOR_REDIRECT)
     share.refresh_from_db()
-    assert share.download_count == 4
-    assert share.last_download_at is not None
-    assert list(Click.objects.filter(share=share).values_list("outcome", flat=True)) == [
-        "redirected"
-    ]
-
-
-def test_the_floor_read_finds_the_share_and_changes_nothing(client):
-    share = ShareFactory(download_count=3)
-
-    response = client.get(f"/bench/floor/read/{share.code}")
-
-    assert (response.status_code, response["Location"]) == (302, FLOOR_REDIRECT)
-    share.refresh_from_db()
-    assert share.download_count == 3
-    assert not Click.objects.exists()
+    assert share.download_count == count
+    assert (share.last_download_at is not None) is (kind == "write")
+    assert list(Click.objects.filter(share=share).values_list("outcome", flat=True)) == clicks
 
 
 @pytest.mark.parametrize("kind", ["read", "write"])
