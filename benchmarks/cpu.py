@@ -73,10 +73,18 @@ def _stat(pid: int | str) -> str | None:
 
 
 def _children(pid: int) -> list[int]:
+    # The kernel's list where it keeps one (CONFIG_PROC_CHILDREN), else every process whose
+    # parent is pid.
     try:
         return [int(child) for child in (PROC / f"{pid}/task/{pid}/children").read_text().split()]
     except OSError:
-        return []
+        pass
+    children = []
+    for entry in PROC.iterdir():
+        line = _stat(entry.name) if entry.name.isdigit() else None
+        if line is not None and int(line.rpartition(")")[2].split()[1]) == pid:
+            children.append(int(entry.name))
+    return children
 
 
 def _server(pid: int) -> float | None:

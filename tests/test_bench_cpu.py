@@ -63,6 +63,29 @@ def test_only_a_postgresql_server_on_this_host_is_counted(url, here):
     assert cpu.database_here(url) is here
 
 
+def test_workers_are_found_by_their_parent_where_the_kernel_lists_no_children(
+    tmp_path, monkeypatch
+):
+    ticks = os.sysconf("SC_CLK_TCK")
+
+    def process(pid: int, parent: int, name: str, used: int) -> None:
+        (tmp_path / str(pid)).mkdir()
+        line = f"{pid} ({name}) S {parent} 0 0 0 0 0 0 0 0 0 {used} 0 0 0 20 0 1 0\n"
+        (tmp_path / str(pid) / "stat").write_text(line)
+
+    process(100, 1, "gunicorn", used=10)  # the master
+    process(101, 100, "gunicorn", used=200)  # its workers
+    process(102, 100, "gunicorn", used=300)
+    process(103, 1, "postgres", used=1000)  # somebody else's
+    (tmp_path / "stat").write_text("cpu  0 0 0 0 0 0 0 0 0 0\n")
+    monkeypatch.setattr(cpu, "PROC", tmp_path)
+
+    sample = cpu.sample(100, database_here=True)
+
+    assert sample.server == pytest.approx(510 / ticks)
+    assert sample.database == pytest.approx(1000 / ticks)
+
+
 def test_rows_give_each_parts_cpu_per_answered_request_over_all_their_runs():
     runs = [
         measurement(DOWNLOAD, 1000, cpu.Sample(server=0.9, database=0.3, machine=1.3)),
