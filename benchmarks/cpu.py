@@ -12,6 +12,7 @@ database on another host, the part reads as unknown.
 """
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -48,11 +49,16 @@ def _ticks() -> int:
     return os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
+def _fields(stat_line: str) -> list[str]:
+    # The fields after the command name, which is in parentheses and may hold spaces:
+    # [0] the state, [1] the parent's pid, [11] and [12] user and system time.
+    return stat_line.rpartition(")")[2].split()
+
+
 def process_seconds(stat_line: str) -> float:
     """utime + stime of one /proc/<pid>/stat line, in seconds: every thread of the process,
     those that have ended included."""
-    # The command name is in parentheses and may hold spaces: count fields after it.
-    fields = stat_line.rpartition(")")[2].split()
+    fields = _fields(stat_line)
     return (int(fields[11]) + int(fields[12])) / _ticks()
 
 
@@ -72,6 +78,14 @@ def _stat(pid: int | str) -> str | None:
         return None
 
 
+def _processes() -> Iterator[tuple[int, str]]:
+    """(pid, its stat line) of every process running now."""
+    for entry in PROC.iterdir():
+        line = _stat(entry.name) if entry.name.isdigit() else None
+        if line is not None:
+            yield int(entry.name), line
+
+
 def _children(pid: int) -> list[int]:
     # The kernel's list where it keeps one (CONFIG_PROC_CHILDREN), else every process whose
     # parent is pid.
@@ -79,12 +93,7 @@ def _children(pid: int) -> list[int]:
         return [int(child) for child in (PROC / f"{pid}/task/{pid}/children").read_text().split()]
     except OSError:
         pass
-    children = []
-    for entry in PROC.iterdir():
-        line = _stat(entry.name) if entry.name.isdigit() else None
-        if line is not None and int(line.rpartition(")")[2].split()[1]) == pid:
-            children.append(int(entry.name))
-    return children
+    return [child for child, line in _processes() if int(_fields(line)[1]) == pid]
 
 
 def _server(pid: int) -> float | None:
@@ -98,13 +107,11 @@ def _postgres() -> float:
     # The postmaster, its background processes and the backends: all are named "postgres".
     # A backend that ends between two samples takes its CPU with it; the server's workers
     # keep theirs open (CONN_MAX_AGE), so during a run none ends.
-    total = 0.0
-    for entry in PROC.iterdir():
-        if entry.name.isdigit():
-            line = _stat(entry.name)
-            if line is not None and line.partition(" (")[2].startswith("postgres)"):
-                total += process_seconds(line)
-    return total
+    return sum(
+        process_seconds(line)
+        for _, line in _processes()
+        if line.partition(" (")[2].startswith("postgres)")
+    )
 
 
 def database_here(database_url: str) -> bool:

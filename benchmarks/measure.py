@@ -49,6 +49,7 @@ class Run:
 
     def __init__(self, server, s3, where: tuple[str, int, str, int], endpoint: Endpoint) -> None:
         self.server, self.s3, self.where, self.endpoint = server, s3, where, endpoint
+        self.database_here = cpu.database_here(server.env["DATABASE_URL"])
 
     def measure(self, requests: Path, before: dict, problems: list[str]):
         """The Measurement, and the counts after it; problems get what went wrong."""
@@ -90,8 +91,7 @@ class Run:
         return measurement, after
 
     def _cpu(self) -> cpu.Sample:
-        here = cpu.database_here(self.server.env["DATABASE_URL"])
-        return cpu.sample(self.server.process.pid, here)
+        return cpu.sample(self.server.process.pid, self.database_here)
 
 
 def run_load(server, endpoint: Endpoint, requests: Path, connections: int, seconds: int):
