@@ -18,23 +18,22 @@ runs it with `vouched` set. A statement that counted nothing changed nothing.
 three), so it counts only where no download limit applies, share-wide or per person, and
 no forwarded-link warning is due for the person. It writes the owner's email row itself
 when the share asks for one (its first download, per person, or every download): in the
-same statement, so the row exists exactly when the count does, and the outbox's unique
-constraint (ON CONFLICT DO NOTHING) keeps "first" once when two first clicks race. Without
-a limit the share can never refuse after the person counted (its UPDATE then rechecks
-nothing: a staff change committed while the statement ran is ordered after the click),
-and a click that commits although its request ended first (its deadline passed while the
-statement waited on a lock) spends nobody's download; its owner may then hear of a
-download whose answer was the 503 page, as the click log says it was counted. Anything
-else counts nothing and is counted again in a transaction by the caller. A click counted
-at once whose URL then cannot be signed is taken back, with its email row, by
-download_uncount.
+same statement (through a function it calls only then), so the row exists exactly when the
+count does, and the outbox's unique constraint (ON CONFLICT DO NOTHING) keeps "first" once
+when two first clicks race. Without a limit the share can never refuse after the person
+counted (its UPDATE then rechecks nothing: a staff change committed while the statement
+ran is ordered after the click), and a click that commits although its request ended first
+(its deadline passed while the statement waited on a lock) spends nobody's download; its
+owner may then hear of a download whose answer was the 503 page, as the click log says it
+was counted. Anything else counts nothing and is counted again in a transaction by the
+caller. A click counted at once whose URL then cannot be signed is taken back, with its
+email row, by download_uncount.
 """
 
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.contrib.auth import get_user_model
 from django.db import DEFAULT_DB_ALIAS, connection, transaction
 
 from sharelinks.codes import code_is_personal
@@ -44,7 +43,6 @@ from sharelinks.models import (
     Click,
     Delivery,
     DeliveryKind,
-    DeliveryStatus,
     NotifyDownloads,
     Recipient,
     RecipientState,
@@ -87,22 +85,17 @@ _QUIET_PERSON = """(NOT %(at_once)s OR (s.max_downloads IS NULL
 _ASYNC_IF_UNLIMITED = """set_config('synchronous_commit', CASE WHEN s.max_downloads IS NULL
     AND (p.id IS NULL OR s.downloads_per_recipient IS NULL) THEN 'off' ELSE 'on' END, true)"""
 
+DOWNLOAD_EMAIL_FUNCTION = "sharelinks_download_email"  # made by migration 0018
+
 # The owner's email about this download, written by a statement that counts at once
 # (mail.download_notify's rules: the link's first download or every one, an owner with an
-# address; "first" is once by the outbox's unique constraints). {first} is the count that
-# says "first": the person's on a personal link.
-_NOTIFY_CTE = """, d AS (
-    INSERT INTO {delivery} (share_id, kind, recipient, recipient_name, message, sender_id,
-        person_id, click_id, status, attempts, last_error, created_at, due_at)
-    SELECT s.id, CASE WHEN s.notify_downloads = '{every}' THEN '{kind_every}'
-        ELSE '{kind_first}' END, u.{email}, '', '', NULL, p.id, c.id, '{pending}', 0, '',
-        %(now)s, %(now)s
-    FROM s JOIN {user} u ON u.{user_pk} = s.owner_id, c, p
-    WHERE u.{email} <> '' AND (s.notify_downloads = '{every}'
-        OR (s.notify_downloads = '{first_mode}' AND {first} = 1))
-    ON CONFLICT DO NOTHING
-    RETURNING id
-)"""
+# address; "first" is once by the outbox's unique constraints) through a function called
+# only when one is due (migration 0018 says why). {first} is the count that says "first":
+# the person's on a personal link.
+_NOTIFY = """CASE WHEN s.notify_downloads = '{every}'
+        OR (s.notify_downloads = '{first_mode}' AND {first} = 1)
+    THEN {function}(s.id, s.owner_id, p.id, c.id, CASE WHEN s.notify_downloads = '{every}'
+        THEN '{kind_every}' ELSE '{kind_first}' END, %(now)s) END"""
 
 _GENERAL_SQL = """
 WITH s AS (
@@ -113,7 +106,7 @@ WITH s AS (
     INSERT INTO {click} (share_id, recipient_id, at, outcome, client_ip, user_agent, scanner)
     SELECT s.id, NULL, %(now)s, 'redirected', %(ip)s, %(agent)s, %(scanner)s FROM s
     RETURNING id
-), p AS (SELECT NULL::bigint AS id){notify}
+), p AS (SELECT NULL::bigint AS id)
 SELECT {share_out}, c.id, {delivery_out}, {async_commit} FROM s, c, p
 """
 
@@ -139,7 +132,7 @@ WITH p AS (
     INSERT INTO {click} (share_id, recipient_id, at, outcome, client_ip, user_agent, scanner)
     SELECT s.id, p.id, %(now)s, 'redirected', %(ip)s, %(agent)s, %(scanner)s FROM s, p
     RETURNING id
-){notify}
+)
 SELECT {person_out}, {share_out}, c.id, {delivery_out}, {async_commit}
 FROM p LEFT JOIN s ON true LEFT JOIN c ON true
 """
@@ -169,17 +162,12 @@ def _statements() -> dict[tuple[bool, bool], str]:
         "share_columns": _columns("s", _SHARE_FIELDS),
         "person_columns": _columns("r", _PERSON_FIELDS),
     }
-    user = get_user_model()
     notify = {
-        "delivery": Delivery._meta.db_table,
-        "user": user._meta.db_table,
-        "user_pk": user._meta.pk.column,
-        "email": user._meta.get_field(user.get_email_field_name()).column,
+        "function": DOWNLOAD_EMAIL_FUNCTION,
         "every": NotifyDownloads.EVERY,
         "first_mode": NotifyDownloads.FIRST,
         "kind_every": DeliveryKind.DOWNLOAD,
         "kind_first": DeliveryKind.FIRST_DOWNLOAD,
-        "pending": DeliveryStatus.PENDING,
     }
     statements = {}
     for personal in (False, True):
@@ -189,8 +177,9 @@ def _statements() -> dict[tuple[bool, bool], str]:
             out = {
                 "share_out": _columns("s", share_fields),
                 "person_out": _columns("p", person_fields),
-                "notify": _NOTIFY_CTE.format(**notify, first=first) if at_once else "",
-                "delivery_out": "(SELECT id FROM d)" if at_once else "NULL::bigint",
+                "delivery_out": _NOTIFY.format(**notify, first=first)
+                if at_once
+                else "NULL::bigint",
             }
             sql = _PERSON_SQL if personal else _GENERAL_SQL
             statements[personal, at_once] = sql.format(**names, **out)
