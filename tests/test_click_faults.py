@@ -224,24 +224,54 @@ def test_postgresql_accepting_but_never_answering_a_new_connection_is_the_503_pa
 def test_a_click_waiting_on_a_row_lock_is_cancelled_by_the_statement_timeout(client):
     # A staff transaction holding the share's row: the click's UPDATE waits until the
     # server's statement_timeout (here 1 s) cancels it, and the recipient gets the page.
-    import psycopg
-
     if connection.vendor != "postgresql":
         pytest.skip("runs in the PostgreSQL pass (DATABASE_URL=$TEST_DATABASE_URL)")
     share = ShareFactory()
     token = page_token(client.get(share.path))
-    params = connection.get_connection_params()
+    with held("SELECT 1 FROM sharelinks_share WHERE id = %s FOR UPDATE", [share.pk]):
+        response = client.post(share.path, {"token": token})
+    assert_unavailable_page(response)
+    assert Share.objects.get(pk=share.pk).download_count == 0
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_only_a_download_that_emails_the_owner_waits_for_a_locked_outbox(client):
+    # A migration altering the email table holds it exclusively (docs/deployment.md).
+    # A download whose owner hears nothing never touches that table and goes through; a
+    # first download, whose email row is written with its count, waits, and the statement
+    # timeout gives its recipient the page, uncounted.
+    if connection.vendor != "postgresql":
+        pytest.skip("runs in the PostgreSQL pass (DATABASE_URL=$TEST_DATABASE_URL)")
+    again = ShareFactory(notify_downloads=NotifyDownloads.FIRST, download_count=1)
+    first = ShareFactory(notify_downloads=NotifyDownloads.FIRST)
+    tokens = {share: page_token(client.get(share.path)) for share in (again, first)}
+    with held(f"LOCK TABLE {Delivery._meta.db_table} IN ACCESS EXCLUSIVE MODE", []):
+        repeat = client.post(again.path, {"token": tokens[again]})
+        waited = client.post(first.path, {"token": tokens[first]})
+    assert repeat.status_code == 303
+    assert_unavailable_page(waited)
+    counts = dict(Share.objects.values_list("pk", "download_count"))
+    assert (counts[again.pk], counts[first.pk]) == (2, 0)
+    assert not Delivery.objects.exists()
+
+
+@contextlib.contextmanager
+def held(statement: str, params: list):
+    """Another session runs `statement` (a lock it holds) in an open transaction while the
+    app's connections have a 1-second statement_timeout."""
+    import psycopg
+
     options = connection.settings_dict["OPTIONS"]
     saved = options["options"]
-    with psycopg.connect(**{**params, "autocommit": False}) as holder:
-        holder.execute("SELECT 1 FROM sharelinks_share WHERE id = %s FOR UPDATE", [share.pk])
+    dsn = connection.get_connection_params()
+    with psycopg.connect(**{**dsn, "autocommit": False}) as holder:
+        holder.execute(statement, params)
         connection.close()
         options["options"] = "-c statement_timeout=1000"
         try:
-            response = client.post(share.path, {"token": token})
+            yield
         finally:
             options["options"] = saved
             connection.close()
-        holder.rollback()
-    assert_unavailable_page(response)
-    assert Share.objects.get(pk=share.pk).download_count == 0
+            holder.rollback()

@@ -14,7 +14,7 @@ Its foreign keys are checked at commit, as Django declares them (deferred), when
 row the statement wrote is there.
 
 The table and column names are those of this migration's time: a later change to the
-outbox's columns must replace the function too (tests/test_express.py runs it).
+outbox's columns must replace the function too (tests/test_counting.py runs it).
 """
 
 from django.conf import settings
