@@ -3,11 +3,11 @@ only when that email is due (PostgreSQL only).
 
 The statement that counts a download at once (sharelinks.express) wrote the email row with
 an INSERT of its own, which PostgreSQL sets up on every run whether or not it inserts: it
-opens the outbox and its nine indexes and locks each, on every click, for an email due on
-a share's first download only. With those locks a click took more than the sixteen a
-connection takes without the shared lock table, and the statement cost a sixth more on the
-server. Called from a CASE, the function runs, and touches the outbox, only when an email
-is due; PL/pgSQL plans its INSERT once per connection. It runs inside the click's own
+opened and locked the outbox and its nine indexes on every click, for an email due on a
+share's first download only -- about a seventh of the statement's CPU on the server, and
+a migration holding the outbox stopped every click. Called from a CASE, the function runs,
+and touches the outbox, only when an email is due; PL/pgSQL plans its INSERT once per
+connection. It runs inside the click's own
 statement, so the row still exists exactly when the count does, and the outbox's unique
 constraints (ON CONFLICT DO NOTHING) still keep "first" once when two first clicks race.
 Its foreign keys are checked at commit, as Django declares them (deferred), when the click
@@ -29,7 +29,7 @@ def _create(apps, schema_editor) -> None:
         return  # the ORM writes the email row elsewhere (sharelinks.counting)
     quote = schema_editor.quote_name
     delivery = apps.get_model("sharelinks", "Delivery")._meta.db_table
-    user = get_user_model()
+    user = get_user_model()  # a historical model cannot name its email field
     email = user._meta.get_field(user.get_email_field_name()).column
     schema_editor.execute(f"""
 CREATE OR REPLACE FUNCTION {FUNCTION}(
