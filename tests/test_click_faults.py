@@ -258,7 +258,7 @@ def test_only_a_download_that_emails_the_owner_waits_for_a_locked_outbox(client)
 
 @contextlib.contextmanager
 def held(statement: str, params: list):
-    """Another session runs `statement` (a lock it holds) in an open transaction while the
+    """Another connection runs `statement` (a lock it holds) in an open transaction while the
     app's connections have a 1-second statement_timeout."""
     import psycopg
 
