@@ -86,30 +86,28 @@ def _processes() -> Iterator[tuple[int, str]]:
             yield int(entry.name), line
 
 
-def _children(pid: int) -> list[int]:
-    # The kernel's list where it keeps one (CONFIG_PROC_CHILDREN), else every process whose
-    # parent is pid.
-    try:
-        return [int(child) for child in (PROC / f"{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        pass
-    return [child for child, line in _processes() if int(_fields(line)[1]) == pid]
+def _parent(stat_line: str) -> int:
+    return int(_fields(stat_line)[1])
 
 
-def _server(pid: int) -> float | None:
-    lines = [_stat(p) for p in (pid, *_children(pid))]
-    if lines[0] is None:
+def _server(pid: int, processes: dict[int, str]) -> float | None:
+    # The master and every process whose parent it is: its workers.
+    if pid not in processes:
         return None
-    return sum(process_seconds(line) for line in lines if line is not None)
+    return sum(
+        process_seconds(line)
+        for child, line in processes.items()
+        if child == pid or _parent(line) == pid
+    )
 
 
-def _postgres() -> float:
+def _postgres(processes: dict[int, str]) -> float:
     # The postmaster, its background processes and the backends: all are named "postgres".
     # A backend that ends between two samples takes its CPU with it; the server's workers
     # keep theirs open (CONN_MAX_AGE), so during a run none ends.
     return sum(
         process_seconds(line)
-        for _, line in _processes()
+        for line in processes.values()
         if line.partition(" (")[2].startswith("postgres)")
     )
 
@@ -127,8 +125,9 @@ def sample(server_pid: int, database_here: bool) -> Sample:
     this host, when database_here) and the machine have used so far."""
     if not (PROC / "stat").exists():
         return NOTHING
+    processes = dict(_processes())  # one walk for both: the same moment for each
     return Sample(
-        server=_server(server_pid),
-        database=_postgres() if database_here else None,
+        server=_server(server_pid, processes),
+        database=_postgres(processes) if database_here else None,
         machine=machine_seconds((PROC / "stat").read_text()),
     )

@@ -58,15 +58,17 @@ class Run:
         s3_cpu = time.process_time()  # this process's CPU while the load runs: the emulator's
         result = run_load(self.server, self.endpoint, requests, conns, SECONDS)
         s3_cpu = time.process_time() - s3_cpu
-        spent = self._cpu() - parts
+        # Without a broker the web processes' mail threads send what the run queued, and go
+        # on after the load stops: that time is the run's too, or its req/s would count
+        # emails not sent yet and the next run would pay for them. Its CPU is read after
+        # them (and the polls that waited for them); any other run's as the load stops.
+        draining = broker == "none" and self.endpoint.pool == FRESH
+        spent = None if draining else self._cpu() - parts
         after = settled_counts(self.server, self.s3)
-        if broker == "none" and self.endpoint.pool == FRESH:
-            # Without a broker the web processes' mail threads send what the run queued, and
-            # go on after the load stops: that time is the run's too, or its req/s would
-            # count emails not sent yet and the next run would pay for them.
+        if draining:
             drained = emails_drained(self.server)
             result = dataclasses.replace(result, seconds=result.seconds + drained)
-            spent = self._cpu() - parts  # the emails' too (and the polls' that waited)
+            spent = self._cpu() - parts
         clicks, emails, heads = (after[k] - before[k] for k in ("clicks", "emails", "s3_heads"))
         label = f"{database} {size:,} {broker} c={conns} {self.endpoint.name}"
         progress(

@@ -144,7 +144,10 @@ def test_a_sample_counts_what_the_servers_worker_spends(tmp_path):
         start_new_session=True,
     )
     try:
-        _wait_for(lambda: cpu._children(parent.pid), "the worker to start")
+        _wait_for(
+            lambda: any(cpu._parent(line) == parent.pid for _, line in cpu._processes()),
+            "the worker to start",
+        )
         before = cpu.sample(parent.pid, database_here=False)
         go.touch()
         _wait_for(burnt.exists, "the worker to burn its CPU")
