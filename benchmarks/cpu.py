@@ -4,11 +4,15 @@ A ratio to the baseline says how much dearer a request is, not which part pays f
 a 2-CPU host the server, PostgreSQL and the load generator share both CPUs, so a download
 that the database spends 300 µs on is 300 µs the server did not have. Each run reads the
 CPU time Linux has counted (/proc) before and after the load: gunicorn's master and
-workers, every thread included (the mail thread's emails too); the PostgreSQL server's
-processes, when it runs on this host; and every CPU of the machine, busy in any process or
-the kernel (the load generator, the network stack, the S3 emulator). Divided by the
-requests answered, that is the table's CPU per request. Elsewhere than Linux, or for a
-database on another host, the part reads as unknown.
+workers, every thread included; of that, the workers' threads other than the one that
+serves requests, which is the mail thread's sending or publishing of the emails after the
+answer (a sync worker serves requests in its main thread, and the app's only other
+thread, the credentials' recheck, runs once in a while; a thread that has ended is
+counted only in the whole); the PostgreSQL server's processes, when it runs on this host;
+and every CPU of the machine, busy in any process or the kernel (the load generator, the
+network stack, the S3 emulator). Divided by the requests answered, that is the table's
+CPU per request. Elsewhere than Linux, or for a database on another host, the part reads
+as unknown.
 """
 
 import os
@@ -30,6 +34,7 @@ class Sample:
     server: float | None
     database: float | None
     machine: float | None
+    mail: float | None = None  # of server: the workers' threads that serve no request
 
     def __sub__(self, before: "Sample") -> "Sample":
         def minus(after: float | None, earlier: float | None) -> float | None:
@@ -39,10 +44,11 @@ class Sample:
             minus(self.server, before.server),
             minus(self.database, before.database),
             minus(self.machine, before.machine),
+            minus(self.mail, before.mail),
         )
 
 
-NOTHING = Sample(None, None, None)
+NOTHING = Sample(None, None, None, None)
 
 
 def _ticks() -> int:
@@ -71,9 +77,11 @@ def machine_seconds(proc_stat: str) -> float:
     raise ValueError("no 'cpu' line in /proc/stat")
 
 
-def _stat(pid: int | str) -> str | None:
+def _stat(pid: int | str, thread: str | None = None) -> str | None:
+    """/proc/<pid>/stat, or with `thread` that one thread's (the same fields)."""
+    path = PROC / str(pid) if thread is None else PROC / str(pid) / "task" / str(thread)
     try:
-        return (PROC / str(pid) / "stat").read_text()
+        return (path / "stat").read_text()
     except OSError:  # ended meanwhile
         return None
 
@@ -90,15 +98,24 @@ def _parent(stat_line: str) -> int:
     return int(_fields(stat_line)[1])
 
 
-def _server(pid: int, processes: dict[int, str]) -> float | None:
-    # The master and every process whose parent it is: its workers.
+def _server(pid: int, processes: dict[int, str]) -> tuple[float | None, float | None]:
+    """The master's and its workers' (every process whose parent it is) CPU; and of that,
+    the workers' threads other than their main thread, which serves the requests (None
+    where the threads could not be listed)."""
     if pid not in processes:
-        return None
-    return sum(
-        process_seconds(line)
-        for child, line in processes.items()
-        if child == pid or _parent(line) == pid
-    )
+        return None, None
+    workers = [child for child, line in processes.items() if _parent(line) == pid]
+    total = sum(process_seconds(processes[process]) for process in (pid, *workers))
+    try:
+        others = sum(
+            process_seconds(line)
+            for worker in workers
+            for thread in (PROC / str(worker) / "task").iterdir()
+            if thread.name != str(worker) and (line := _stat(worker, thread=thread.name))
+        )
+    except OSError:  # a worker that ended meanwhile
+        return total, None
+    return total, others
 
 
 def _postgres(processes: dict[int, str]) -> float:
@@ -126,8 +143,10 @@ def sample(server_pid: int, database_here: bool) -> Sample:
     if not (PROC / "stat").exists():
         return NOTHING
     processes = dict(_processes())  # one walk for both: the same moment for each
+    server, mail = _server(server_pid, processes)
     return Sample(
-        server=_server(server_pid, processes),
+        server=server,
         database=_postgres(processes) if database_here else None,
         machine=machine_seconds((PROC / "stat").read_text()),
+        mail=mail,
     )

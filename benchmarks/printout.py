@@ -17,7 +17,7 @@ def table(rows_: list[Row]) -> str:
     head = (
         f"{'database':<11}{'broker':<7}{'conns':>5}  {'endpoint':<19}{'req/s':>7}{'p50 ms':>8}"
         f"{'p99 ms':>8}{'req/s÷base':>11}{'p99÷base':>9}{'failed':>7}{'emails':>7}{'S3 HEAD':>8}"
-        f"{'S3 CPU':>7}{'server µs':>10}{'db µs':>7}{'all µs':>7}"
+        f"{'S3 CPU':>7}{'server µs':>10}{'mail µs':>8}{'db µs':>7}{'all µs':>7}"
     )
     lines = [head, "-" * len(head)]
     for row in rows_:
@@ -26,8 +26,8 @@ def table(rows_: list[Row]) -> str:
             f"{row.database:<11}{row.broker:<7}{row.connections:>5}  {row.endpoint.name:<19}"
             f"{row.rps:>7.0f}{row.p50_ms:>8.1f}{row.p99_ms:>8.1f}{row.rps_ratio:>11.2f}"
             f"{row.p99_ratio:>9.2f}{row.failed:>7}{emails:>7}{row.s3_heads:>8.0%}"
-            f"{row.s3_cpu:>7.0%}{_us(row.cpu_us.server):>10}{_us(row.cpu_us.database):>7}"
-            f"{_us(row.cpu_us.machine):>7}"
+            f"{row.s3_cpu:>7.0%}{_us(row.cpu_us.server):>10}{_us(row.cpu_us.mail):>8}"
+            f"{_us(row.cpu_us.database):>7}{_us(row.cpu_us.machine):>7}"
         )
     return "\n".join(lines)
 
@@ -90,7 +90,9 @@ def results(measurements: list[Measurement], sizes: tuple[int, int], footer: str
             table(large_rows),
             "server µs, db µs, all µs: CPU per answered request of gunicorn (its workers, every"
             " thread), of PostgreSQL (when on this host) and of the whole machine (load"
-            " generator and kernel included); '-' where it could not be read.",
+            " generator and kernel included); mail µs: of server µs, the workers' threads"
+            " that serve no request (the mail thread, sending or publishing emails after the"
+            " answer); '-' where it could not be read.",
             *notes(large_rows),
             f"Noise: the baseline run after an endpoint did {noise} the requests/s of the one"
             " before it.",

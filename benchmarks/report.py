@@ -155,7 +155,7 @@ def per_request(runs: list[Measurement]) -> Sample:
             return None
         return sum(values) / answered * 1e6
 
-    return Sample(part("server"), part("database"), part("machine"))
+    return Sample(part("server"), part("database"), part("machine"), part("mail"))
 
 
 def baseline_drift(measurements: list[Measurement]) -> tuple[float, float] | None:

@@ -68,36 +68,48 @@ def test_workers_are_found_by_their_parent_where_the_kernel_lists_no_children(
 ):
     ticks = os.sysconf("SC_CLK_TCK")
 
-    def process(pid: int, parent: int, name: str, used: int) -> None:
-        (tmp_path / str(pid)).mkdir()
+    def stat(where: Path, pid: int, parent: int, name: str, used: int) -> None:
+        where.mkdir(parents=True)
         line = f"{pid} ({name}) S {parent} 0 0 0 0 0 0 0 0 0 {used} 0 0 0 20 0 1 0\n"
-        (tmp_path / str(pid) / "stat").write_text(line)
+        (where / "stat").write_text(line)
 
-    process(100, 1, "gunicorn", used=10)  # the master
-    process(101, 100, "gunicorn", used=200)  # its workers
-    process(102, 100, "gunicorn", used=300)
-    process(103, 1, "postgres", used=1000)  # somebody else's
+    def process(pid: int, parent: int, name: str, *threads: int) -> None:
+        # The process's own line counts every thread; task/<tid> has each thread's, the
+        # main thread's under the process's own id.
+        stat(tmp_path / str(pid), pid, parent, name, sum(threads))
+        for tid, used in enumerate(threads, start=pid):
+            stat(tmp_path / str(pid) / "task" / str(tid), pid, parent, name, used)
+
+    process(100, 1, "gunicorn", 10)  # the master
+    process(101, 100, "gunicorn", 150, 50)  # its workers: the main thread, the mail thread
+    process(102, 100, "gunicorn", 280, 20)
+    process(110, 1, "postgres", 1000)  # somebody else's
     (tmp_path / "stat").write_text("cpu  0 0 0 0 0 0 0 0 0 0\n")
     monkeypatch.setattr(cpu, "PROC", tmp_path)
 
     sample = cpu.sample(100, database_here=True)
 
     assert sample.server == pytest.approx(510 / ticks)
+    assert sample.mail == pytest.approx(70 / ticks)  # the workers' other threads
     assert sample.database == pytest.approx(1000 / ticks)
 
 
 def test_rows_give_each_parts_cpu_per_answered_request_over_all_their_runs():
     runs = [
-        measurement(DOWNLOAD, 1000, cpu.Sample(server=0.9, database=0.3, machine=1.3)),
-        measurement(DOWNLOAD, 3000, cpu.Sample(server=2.7, database=0.9, machine=3.9)),
+        measurement(DOWNLOAD, 1000, cpu.Sample(server=0.9, database=0.3, machine=1.3, mail=0.1)),
+        measurement(DOWNLOAD, 3000, cpu.Sample(server=2.7, database=0.9, machine=3.9, mail=0.3)),
     ]
 
     assert report.per_request(runs) == cpu.Sample(
-        server=pytest.approx(900), database=pytest.approx(300), machine=pytest.approx(1300)
+        server=pytest.approx(900),
+        database=pytest.approx(300),
+        machine=pytest.approx(1300),
+        mail=pytest.approx(100),
     )
     # One run that could not read a part makes the row's part unknown, not smaller.
     runs.append(measurement(DOWNLOAD, 1000, cpu.Sample(server=0.9, database=None, machine=1.3)))
     assert report.per_request(runs).database is None
+    assert report.per_request(runs).mail is None
 
 
 def test_the_table_prints_the_parts_and_a_dash_for_one_not_read():
@@ -109,18 +121,30 @@ def test_the_table_prints_the_parts_and_a_dash_for_one_not_read():
 
     base, download = printout.table(report.rows(group, 200_000)).splitlines()[2:]
 
-    assert base.split()[-3:] == ["425", "-", "500"]
-    assert download.split()[-3:] == ["933", "267", "1333"]
+    assert base.split()[-4:] == ["425", "-", "-", "500"]
+    assert download.split()[-4:] == ["933", "-", "267", "1333"]
 
 
 CHILD = """
-import pathlib, sys, time
+import pathlib, sys, threading, time
 go, burnt = map(pathlib.Path, sys.argv[1:])
 while not go.exists():
     time.sleep(0.01)
-end = time.process_time() + 0.3
-while time.process_time() < end:
-    pass
+
+def burn(seconds):
+    end = time.thread_time() + seconds
+    while time.thread_time() < end:
+        pass
+
+def mail(done):  # as the mail thread: it works, then waits for more, alive
+    burn(0.2)
+    done.set()
+    time.sleep(60)
+
+done = threading.Event()
+threading.Thread(target=mail, args=(done,), daemon=True).start()
+burn(0.3)  # the main thread, which serves the requests
+done.wait()
 burnt.touch()
 time.sleep(60)
 """
@@ -135,8 +159,8 @@ def _wait_for(condition, what: str) -> None:
 
 @linux_only
 def test_a_sample_counts_what_the_servers_worker_spends(tmp_path):
-    # A real parent and child, as gunicorn's master and a worker: the child burns 0.3 s of
-    # CPU between the two samples.
+    # A real parent and child, as gunicorn's master and a worker: between the two samples
+    # the child burns 0.3 s of CPU in its main thread and 0.2 s in another thread.
     go, burnt = tmp_path / "go", tmp_path / "burnt"
     child = [sys.executable, "-c", CHILD, str(go), str(burnt)]
     parent = subprocess.Popen(
@@ -156,6 +180,7 @@ def test_a_sample_counts_what_the_servers_worker_spends(tmp_path):
         os.killpg(parent.pid, signal.SIGKILL)
         parent.wait(timeout=30)
 
-    assert spent.server == pytest.approx(0.3, abs=0.05)
+    assert spent.server == pytest.approx(0.5, abs=0.05)
+    assert spent.mail == pytest.approx(0.2, abs=0.05)
     assert spent.machine >= spent.server - 0.05
     assert spent.database is None
