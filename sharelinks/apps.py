@@ -15,8 +15,9 @@ class SharelinksConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported for their registrations: the checks with Django, the tasks with Celery
-        # (the mail package publishes its send task by name, from the registry).
-        from sharelinks import checks, tasks  # noqa: F401
+        # (the mail package publishes its send task by name, from the registry), the
+        # `any` lookup with every field.
+        from sharelinks import checks, lookups, tasks  # noqa: F401
 
 
 class AdminConfig(admin_apps.AdminConfig):

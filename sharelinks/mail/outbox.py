@@ -134,7 +134,7 @@ def deliveries_send(*, delivery_ids: Sequence[int]) -> dict[int, float | None]:
     now = timezone.now()
     claimable = Q(claimed_at__isnull=True) | _lapsed(now, attempts_left=True)
     claimed = (
-        Delivery.objects.filter(pk__in=delivery_ids)
+        Delivery.objects.filter(pk__any=delivery_ids)
         .filter(claimable)
         .update(status=DeliveryStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1)
     )
@@ -142,7 +142,7 @@ def deliveries_send(*, delivery_ids: Sequence[int]) -> dict[int, float | None]:
     if claimed:
         rows = [
             _Claimed(*row, claimed_at=now)
-            for row in Delivery.objects.filter(pk__in=delivery_ids, claimed_at=now)
+            for row in Delivery.objects.filter(pk__any=delivery_ids, claimed_at=now)
             .order_by("pk")
             .values_list("pk", "kind", "recipient", "attempts")
         ]
@@ -244,7 +244,7 @@ def _send_failed(delivery: _Claimed, err: Exception) -> float | None:
 def _mark_sent(ids: list[int], *, claimed_at: datetime) -> None:
     """As _mark, for rows of one claim at once (none: nothing to do)."""
     if ids:
-        Delivery.objects.filter(pk__in=ids, claimed_at=claimed_at).update(
+        Delivery.objects.filter(pk__any=ids, claimed_at=claimed_at).update(
             status=DeliveryStatus.SENT, sent_at=timezone.now(), last_error=""
         )
         logger.info("emails %s sent", ids)
@@ -292,7 +292,7 @@ def deliveries_sweep(*, older_than: timedelta | None = None, limit: int = 500) -
             .order_by("due_at")
             .values_list("pk", flat=True)[:limit]
         )
-        Delivery.objects.filter(pk__in=ids).update(due_at=now)
+        Delivery.objects.filter(pk__any=ids).update(due_at=now)
     if ids:
         logger.info("sweeper: publishing %d pending emails again", len(ids))
         deliveries_publish(ids)
