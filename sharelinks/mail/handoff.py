@@ -38,8 +38,9 @@ logger = logging.getLogger(__name__)
 # sleeps through each slice instead of waking for every id. MAX_BATCH is a second's worth
 # for a worker answering 1,000 first downloads a second: sending a batch without a broker
 # costs about 7 ms of Python whatever its size (reading what the digest shows, rendering
-# it) and about 10 µs more per email, so at 200 ids, the earlier cap, a worker answering
-# 600 a second spent half its email time on three batches a second instead of one.
+# it) and about 10 µs more per email. At 200 ids, the earlier cap, a worker answering 600
+# a second paid the 7 ms three times a second instead of once: 48 µs of Python per email
+# against 23 (6,000 emails sent in batches of 200, and of 600).
 GATHER_QUIET = 0.05
 GATHER_MAX = 1.0
 MAX_BATCH = 1_000
