@@ -107,15 +107,20 @@ def _server(pid: int, processes: dict[int, str]) -> tuple[float | None, float | 
     workers = [child for child, line in processes.items() if _parent(line) == pid]
     total = sum(process_seconds(processes[process]) for process in (pid, *workers))
     try:
-        others = sum(
-            process_seconds(line)
-            for worker in workers
-            for thread in (PROC / str(worker) / "task").iterdir()
-            if thread.name != str(worker) and (line := _stat(worker, thread=thread.name))
-        )
+        others = sum(_other_threads(worker) for worker in workers)
     except OSError:  # a worker that ended meanwhile
         return total, None
     return total, others
+
+
+def _other_threads(pid: int) -> float:
+    """The CPU of a process's threads but its main one (whose id is the process's own)."""
+    seconds = 0.0
+    for thread in (PROC / str(pid) / "task").iterdir():
+        line = _stat(pid, thread=thread.name) if thread.name != str(pid) else None
+        if line is not None:  # not the main thread, and not ended meanwhile
+            seconds += process_seconds(line)
+    return seconds
 
 
 def _postgres(processes: dict[int, str]) -> float:

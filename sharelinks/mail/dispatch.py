@@ -92,8 +92,9 @@ def deliveries_fan_out(ids: list[int]) -> bool:
     A digest's passing failure leaves its rows due for the sweeper (the batch task has no
     retry of its own), as without a broker; single emails keep their task's backoff.
     """
-    rows = Delivery.objects.filter(pk__any=ids).order_by("pk")
-    rows = rows.values_list("pk", "kind", "recipient")
+    rows = (
+        Delivery.objects.filter(pk__any=ids).order_by("pk").values_list("pk", "kind", "recipient")
+    )
     units = sending_units(list(rows), itemgetter(1), itemgetter(2))
     singles = [unit[0][0] for unit in units if len(unit) == 1]
     digests = [[pk for pk, _, _ in unit] for unit in units if len(unit) > 1]
