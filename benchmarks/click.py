@@ -1,9 +1,10 @@
 """`make bench`: what a recipient's click costs, over HTTP, served as production serves it.
 
-gunicorn with 2 sync workers and DEBUG off on a free loopback port, on PostgreSQL (a
-scratch database, dropped afterwards) and on SQLite (a temp file); Celery eager (no broker)
-and Redis as the broker; 1,000 shares and then 200,000, a tenth of them sent to two people
-each, surveyed for presence as the periodic job does. wrk (headload for HEAD, which wrk
+gunicorn with 2 sync workers and DEBUG off on a free loopback port, on PostgreSQL
+(scratch databases, dropped afterwards) and on SQLite (temp files); Celery eager (no
+broker) and Redis as the broker; a database of 200,000 shares and, for p50 against table
+size, one of 1,000 beside it, a tenth of them sent to two people each, surveyed for
+presence as the periodic job does. wrk (headload for HEAD, which wrk
 cannot read) sends each request of benchmarks.endpoints with codes picked at random from
 the whole table, and each endpoint is read against baseline runs of the same app and
 middleware, sent by the same load generator, just before and after it.
@@ -25,6 +26,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -94,8 +96,7 @@ def main() -> int:
             stack.enter_context(services.redis_database(REDIS_URL))
             print(describe(), flush=True)
             for database in DATABASES:
-                with database_url(database, work) as url:
-                    run_database(database, url, s3, work, measurements, problems)
+                run_database(database, work, s3, measurements, problems)
     except KeyboardInterrupt:
         print("\nbench: interrupted; its servers are stopped and its data removed")
         return 130
@@ -115,13 +116,14 @@ def main() -> int:
 
 
 @contextlib.contextmanager
-def database_url(database: str, work: Path) -> Iterator[str]:
-    """A scratch database of the bench's own, removed afterwards."""
+def database_url(database: str, work: Path, size: int) -> Iterator[str]:
+    """A scratch database of the bench's own for one table size, removed afterwards."""
     if database == "postgresql":
-        with services.postgres_database(POSTGRES_SERVER, f"sharelinks_bench_{os.getpid()}") as url:
+        name = f"sharelinks_bench_{os.getpid()}_{size}"
+        with services.postgres_database(POSTGRES_SERVER, name) as url:
             yield url
     else:
-        path = work / "sqlite" / "bench.sqlite3"
+        path = work / f"sqlite-{size}" / "bench.sqlite3"
         path.parent.mkdir()
         try:
             yield f"sqlite:///{path}"
@@ -129,24 +131,33 @@ def database_url(database: str, work: Path) -> Iterator[str]:
             shutil.rmtree(path.parent, ignore_errors=True)
 
 
-def plan(database: str, size: int) -> list[tuple[str, str | None, tuple[int, ...], list]]:
-    """(broker, its URL, connections, endpoints) for one database at one table size.
+@dataclass(frozen=True)
+class Table:
+    """One filled database: its URL, its request files, and how many links each pool has."""
+
+    size: int
+    url: str
+    requests: Path
+    pools: dict[str, int]
+
+
+def plan(database: str) -> list[tuple[str, str | None, tuple[int, ...], list, list]]:
+    """(broker, its URL, connections, endpoints, those also measured on the small table)
+    for one database.
 
     What each set-up can change, so the run stays bounded (about 10 minutes at 5 s a run):
-    - the small table is there for p50 at 200,000 over p50 at 1,000, a target of the
-      counted downloads only: it measures those (no share there was never downloaded, so
-      no click emails anyone and the broker is idle: it runs once, without one);
     - the large table measures every endpoint without a broker, and with Redis on the
       database the targets are judged on (PostgreSQL); on SQLite, Redis only for the
       requests that publish (the rest never touch the broker);
     - on PostgreSQL also a broker that is down, for the requests that publish: the publish
       fails at once and the process then leaves new emails to the sweeper for a while;
     - the floors (benchmarks/urls.py) once, on PostgreSQL without a broker: their statements
-      are PostgreSQL's and publish nothing.
+      are PostgreSQL's and publish nothing;
+    - the small table is there for p50 at 200,000 over p50 at 1,000, a target of the
+      counted downloads: each set-up that measures the repeat downloads measures them on
+      the small table too, right after the large table's run (no share there was never
+      downloaded, so there is no first download to pair).
     """
-    if size != SIZES[-1][0]:
-        small = [e for e in endpoints.ENDPOINTS if e.role in (BASELINE, DOWNLOAD) and e.tool == WRK]
-        return [("none", None, CONNECTIONS, small)]
     everything = [e for e in endpoints.ENDPOINTS if e.role != FLOOR]
     publishing = [BASELINE_ENDPOINT, *(e for e in endpoints.ENDPOINTS if e.pool == FRESH)]
     floors = [e for e in endpoints.ENDPOINTS if e.role == FLOOR] if database == "postgresql" else []
@@ -156,53 +167,99 @@ def plan(database: str, size: int) -> list[tuple[str, str | None, tuple[int, ...
         runs.append(("down", UNREACHABLE, CONNECTIONS[:1], publishing))
     else:
         runs.append(("redis", REDIS_URL, CONNECTIONS, publishing))
-    return runs
+    return [(*run, [e for e in run[3] if _paired(e)]) for run in runs]
 
 
-def alternated(chosen: list[Endpoint]) -> list[Endpoint]:
-    """Baseline, target, baseline, target, ..., baseline for each load generator in turn:
-    each target between two runs of the baseline its own load generator sends."""
-    runs: list[Endpoint] = []
+def _paired(endpoint: Endpoint) -> bool:
+    """Measured on the small table as well: a counted download the small table has links for."""
+    return endpoint.role == DOWNLOAD and endpoint.tool == WRK and endpoint.pool != FRESH
+
+
+def alternated(chosen: list[Endpoint], paired: list[Endpoint] = ()) -> list[tuple[Endpoint, int]]:
+    """(endpoint, table size): baseline, target, baseline, target, ..., baseline for each
+    load generator in turn, each target between two runs of the baseline its own load
+    generator sends; a paired target's small-table run comes right after its large-table
+    run, so the two p50s compared are measured a few seconds apart, on the same machine
+    in the same state (minutes apart, the machine's drift moved their ratio by more than
+    the target allows)."""
+    small, large = SIZES[0][0], SIZES[-1][0]
+    runs: list[tuple[Endpoint, int]] = []
     for tool in dict.fromkeys(e.tool for e in chosen if e.role != BASELINE):
-        targets = [e for e in chosen if e.role != BASELINE and e.tool == tool]
-        base = BASELINES[tool]
-        runs += [run for target in targets for run in (base, target)] + [base]
+        base = (BASELINES[tool], large)
+        for target in (e for e in chosen if e.role != BASELINE and e.tool == tool):
+            runs += [base, (target, large)]
+            if target in paired:
+                runs += [base, (target, small)]
+        runs.append(base)
     return runs
 
 
-def run_database(database, url, s3, work, measurements, problems) -> None:
-    """Fill each size in turn and measure it with each broker set-up."""
-    requests = work / "requests"
-    for size, fresh in SIZES:
-        summary = serverenv.fill(
-            serverenv.server_env(url, None, s3, work),
-            [f"--to={size}", f"--fresh={fresh}", f"--requests={requests}"],
-        )
+def run_database(database, work, s3, measurements, problems) -> None:
+    """Fill a database of each size, then measure each broker set-up on the large one (and
+    the paired downloads on the small one, each right after the large one's run)."""
+    with contextlib.ExitStack() as stack:
+        tables = {}
+        for size, _ in SIZES:
+            url = stack.enter_context(database_url(database, work, size))
+            tables[size] = table_fill(database, size, url, s3, work)
+        small, large = tables[SIZES[0][0]], tables[SIZES[-1][0]]
         surveyed = time.monotonic()
+        for broker, broker_url, connections, chosen, paired in plan(database):
+            if time.monotonic() - surveyed > SURVEY_INTERVAL:  # as the job would have by now
+                for table in tables.values():
+                    env = serverenv.server_env(table.url, None, s3, work)
+                    again = serverenv.fill(env, ["--survey-only"])
+                    progress(f"{database}: presence survey again ({again['survey_s']} s)")
+                surveyed = time.monotonic()
+            chosen = [e for e in chosen if e.pool is None or large.pools[e.name]]
+            paired = [e for e in paired if e in chosen and small.pools[e.name]]
+            with contextlib.ExitStack() as running:
+                servers = {}
+                for table, measured in ((large, chosen), (small, paired)):
+                    if not measured:
+                        continue
+                    env = serverenv.server_env(table.url, broker_url, s3, work)
+                    log = work / f"gunicorn-{table.size}.log"
+                    servers[table.size] = running.enter_context(services.Gunicorn(env, log))
+                    smoke(servers[table.size], measured, table.requests, s3)
+                    for endpoint in measured:  # both workers: connections, templates, S3 client
+                        if endpoint.role in (DOWNLOAD, PAGE):
+                            run_load(
+                                servers[table.size],
+                                endpoint,
+                                table.requests,
+                                max(CONNECTIONS),
+                                WARMUP_SECONDS,
+                            )
+                counts = {size: settled_counts(server, s3) for size, server in servers.items()}
+                for conns in connections:
+                    for endpoint, size in alternated(chosen, paired):
+                        where = (database, size, broker, conns)
+                        run = Run(servers[size], s3, where, endpoint)
+                        # S3's HEADs are counted across both servers: from now on.
+                        before = {**counts[size], "s3_heads": s3.heads}
+                        measurement, counts[size] = run.measure(
+                            tables[size].requests, before, problems
+                        )
+                        measurements.append(measurement)
+
+
+def table_fill(database: str, size: int, url: str, s3, work: Path) -> Table:
+    """Fill a database to `size` shares in the steps SIZES gives (the large table begins as
+    the small one is, so the two hold the same first 1,000 shares)."""
+    requests = work / f"requests-{size}"
+    env = serverenv.server_env(url, None, s3, work)
+    for to, fresh in SIZES:
+        if to > size:
+            break
+        summary = serverenv.fill(env, [f"--to={to}", f"--fresh={fresh}", f"--requests={requests}"])
         progress(
-            f"{database}: {size:,} shares ({summary['added']:,} added with"
+            f"{database}: {to:,} shares ({summary['added']:,} added with"
             f" {summary['people']:,} people in {summary['fill_s']} s; migrate"
             f" {summary['migrate_s']} s, presence survey {summary['survey_s']} s, request"
             f" files {summary['files_s']} s)"
         )
-        for broker, broker_url, connections, chosen in plan(database, size):
-            if time.monotonic() - surveyed > SURVEY_INTERVAL:  # as the job would have by now
-                again = serverenv.fill(serverenv.server_env(url, None, s3, work), ["--survey-only"])
-                progress(f"{database}: presence survey again ({again['survey_s']} s)")
-                surveyed = time.monotonic()
-            chosen = [e for e in chosen if e.pool is None or summary["pools"][e.name]]
-            env = serverenv.server_env(url, broker_url, s3, work)
-            with services.Gunicorn(env, work / "gunicorn.log") as server:
-                smoke(server, chosen, requests, s3)
-                for endpoint in chosen:  # both workers: connections, templates, S3 client
-                    if endpoint.role in (DOWNLOAD, PAGE):
-                        run_load(server, endpoint, requests, max(CONNECTIONS), WARMUP_SECONDS)
-                counts = settled_counts(server, s3)
-                for conns in connections:
-                    for endpoint in alternated(chosen):
-                        run = Run(server, s3, (database, size, broker, conns), endpoint)
-                        measurement, counts = run.measure(requests, counts, problems)
-                        measurements.append(measurement)
+    return Table(size, url, requests, summary["pools"])
 
 
 def describe() -> str:

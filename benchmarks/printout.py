@@ -62,7 +62,7 @@ def growth_table(pairs: list[Growth], sizes: tuple[int, int]) -> str:
     small, large = (f"{size:,}" for size in sizes)
     head = (
         f"{'database':<11}{'broker':<7}{'conns':>5}  {'endpoint':<19}{'p50 @' + small:>12}"
-        f"{'p50 @' + large:>14}{'ratio':>7}{'÷base':>7}"
+        f"{'p50 @' + large:>14}{'ratio':>7}"
     )
     lines = [head, "-" * len(head)]
     for pair in pairs:
@@ -70,7 +70,6 @@ def growth_table(pairs: list[Growth], sizes: tuple[int, int]) -> str:
         lines.append(
             f"{row.database:<11}{row.broker:<7}{row.connections:>5}  {row.endpoint.name:<19}"
             f"{pair.small.p50_ms:>9.1f} ms{row.p50_ms:>11.1f} ms{pair.ratio:>7.2f}"
-            f"{pair.relative:>7.2f}"
         )
     return "\n".join(lines)
 
@@ -97,8 +96,9 @@ def results(measurements: list[Measurement], sizes: tuple[int, int], footer: str
             f"Noise: the baseline run after an endpoint did {noise} the requests/s of the one"
             " before it.",
             "",
-            f"p50 at {large:,} shares over p50 at {small:,} (measured without a broker: no"
-            " click there emails anyone); ÷base: each p50 first divided by its baseline's",
+            f"p50 at {large:,} shares over p50 at {small:,}: the same download in the same"
+            f" set-up, the run on {small:,} shares (a second server on a database of its own)"
+            f" right after the run on {large:,}",
             growth_table(pairs, sizes),
             "",
             *verdicts(large_rows, pairs, sizes),

@@ -72,13 +72,17 @@ def rows(measurements: list[Measurement], size: int) -> list[Row]:
     """Table rows at one table size, in the order measured. Each load generator's baseline
     row (all its runs in the group) comes before the first row it is the yardstick of."""
     table = []
-    for group in _groups(measurements, size).values():
+    for group in _groups(measurements).values():
+        if not any(m.size == size and m.endpoint.role != BASELINE for m in group):
+            continue  # this set-up measured nothing at this size
         bases: dict[str, list[Measurement]] = defaultdict(list)
         for m in group:
             if m.endpoint.role == BASELINE:
                 bases[m.endpoint.tool].append(m)
         shown = set()
         for i, m in enumerate(group):
+            if m.size != size and m.endpoint.role != BASELINE:
+                continue
             tool = m.endpoint.tool
             if not bases[tool]:
                 raise ValueError(f"{m.endpoint.name}: no baseline run of {tool} in its group")
@@ -91,11 +95,13 @@ def rows(measurements: list[Measurement], size: int) -> list[Row]:
     return table
 
 
-def _groups(measurements: list[Measurement], size: int) -> dict[tuple, list[Measurement]]:
+def _groups(measurements: list[Measurement]) -> dict[tuple, list[Measurement]]:
+    """The runs of each set-up (database, broker, connections) in the order measured: its
+    baseline runs and its targets at either table size, the small table's run of a
+    download right after the large table's, between the same baseline runs."""
     groups: dict[tuple, list[Measurement]] = defaultdict(list)
     for m in measurements:
-        if m.size == size:
-            groups[(m.database, m.broker, m.connections)].append(m)
+        groups[(m.database, m.broker, m.connections)].append(m)
     return groups
 
 
@@ -160,11 +166,8 @@ def per_request(runs: list[Measurement]) -> Sample:
 
 def baseline_drift(measurements: list[Measurement]) -> tuple[float, float] | None:
     """Smallest and largest ratio of the baseline run after a target to the one before it."""
-    by_group: dict[tuple, list[Measurement]] = defaultdict(list)
-    for m in measurements:
-        by_group[(m.database, m.size, m.broker, m.connections)].append(m)
     drifts = []
-    for group in by_group.values():
+    for group in _groups(measurements).values():
         for i, m in enumerate(group):
             around = _around(group, i) if m.endpoint.role != BASELINE else []
             if len(around) == 2 and around[0].result.rps:
@@ -174,7 +177,7 @@ def baseline_drift(measurements: list[Measurement]) -> tuple[float, float] | Non
 
 @dataclass(frozen=True)
 class Growth:
-    """One endpoint's p50 at the small and at the large table size."""
+    """One endpoint's p50 at the small and at the large table size, in one set-up."""
 
     small: Row
     large: Row
@@ -185,26 +188,12 @@ class Growth:
             return float("nan")
         return self.large.p50_ms / self.small.p50_ms
 
-    @property
-    def relative(self) -> float:
-        """The same ratio with each p50 first divided by its baseline's: machine load drifts."""
-        return (self.large.p50_ms / self.large.base_p50_ms) / (
-            self.small.p50_ms / self.small.base_p50_ms
-        )
-
 
 def growth(small: list[Row], large: list[Row]) -> list[Growth]:
-    """Each row of the large table against the small table's row of the same endpoint,
-    database and connections (the small table is measured with one broker set-up); a
-    group's baseline only beside an endpoint of that group."""
-    by_key = {(row.database, row.connections, row.endpoint.name): row for row in small}
-    pairs = []
-    for row in large:
-        before = by_key.get((row.database, row.connections, row.endpoint.name))
-        if before is not None:
-            pairs.append(Growth(before, row))
-    measured = {p.large.key[:3] for p in pairs if p.large.endpoint.role != BASELINE}
-    return [p for p in pairs if p.large.key[:3] in measured]
+    """Each target row of the large table against the small table's row of the same
+    endpoint in the same set-up (database, broker, connections)."""
+    by_key = {row.key: row for row in small if row.endpoint.role != BASELINE}
+    return [Growth(by_key[row.key], row) for row in large if row.key in by_key]
 
 
 def verdicts(large: list[Row], pairs: list[Growth], sizes: tuple[int, int]) -> list[str]:

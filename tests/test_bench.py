@@ -3,6 +3,7 @@
 Nothing here times anything: `make bench` measures, the suite only checks its arithmetic.
 """
 
+import dataclasses
 import socketserver
 import threading
 from pathlib import Path
@@ -99,17 +100,29 @@ def test_request_file_lines_all_have_one_width():
 
 
 def test_every_endpoint_is_measured_between_two_runs_of_its_own_tools_baseline():
+    large = click.SIZES[-1][0]
     runs = click.alternated(list(ENDPOINTS))
 
     targets = [e for e in ENDPOINTS if e.role != endpoints.BASELINE]
-    for i, run in enumerate(runs):
+    for i, (run, size) in enumerate(runs):
+        assert size == large
         if run.role != endpoints.BASELINE:
-            assert runs[i - 1] == runs[i + 1] == endpoints.baseline_of(run)
-    assert sorted(e.name for e in runs if e.role != endpoints.BASELINE) == sorted(
+            assert runs[i - 1] == runs[i + 1] == (endpoints.baseline_of(run), large)
+    assert sorted(e.name for e, _ in runs if e.role != endpoints.BASELINE) == sorted(
         e.name for e in targets
     )
     tools = {e.tool for e in targets}
     assert len(runs) == 2 * len(targets) + len(tools)  # one closing baseline per tool
+
+
+def test_a_paired_download_runs_on_the_small_table_right_after_the_large_one():
+    small, large = click.SIZES[0][0], click.SIZES[-1][0]
+    chosen = [BASELINE_ENDPOINT, PAGE, GET]
+
+    runs = click.alternated(chosen, [GET])
+
+    base = (BASELINE_ENDPOINT, large)
+    assert runs == [base, (PAGE, large), base, (GET, large), base, (GET, small), base]
 
 
 def test_head_and_its_baseline_are_sent_by_headload_and_the_rest_by_wrk():
@@ -121,19 +134,9 @@ def test_head_and_its_baseline_are_sent_by_headload_and_the_rest_by_wrk():
     assert {e.tool for e in ENDPOINTS if e.method != "HEAD"} == {endpoints.WRK}
 
 
-def test_the_small_table_measures_the_counted_downloads_only():
-    (only,) = click.plan("postgresql", click.SIZES[0][0])
-
-    broker, _, conns, chosen = only
-    assert (broker, conns) == ("none", click.CONNECTIONS)
-    assert {e.role for e in chosen} == {endpoints.BASELINE, endpoints.DOWNLOAD}
-    assert {e.tool for e in chosen} == {endpoints.WRK}
-
-
 def test_the_large_table_measures_everything_where_the_targets_are_judged():
-    large = click.SIZES[-1][0]
-    postgres = {broker: chosen for broker, _, _, chosen in click.plan("postgresql", large)}
-    sqlite = {broker: chosen for broker, _, _, chosen in click.plan("sqlite", large)}
+    postgres = {broker: chosen for broker, _, _, chosen, _ in click.plan("postgresql")}
+    sqlite = {broker: chosen for broker, _, _, chosen, _ in click.plan("sqlite")}
 
     floors = [e for e in ENDPOINTS if e.role == endpoints.FLOOR]
     assert [e.name for e in floors] == ["floor: read", "floor: write"]
@@ -142,6 +145,23 @@ def test_the_large_table_measures_everything_where_the_targets_are_judged():
     publishing = [BASELINE_ENDPOINT, next(e for e in ENDPOINTS if e.pool == endpoints.FRESH)]
     assert postgres["down"] == sqlite["redis"] == publishing
     assert "down" not in sqlite
+
+
+def test_the_small_table_measures_the_repeat_downloads_of_each_set_up_that_has_them():
+    paired = {
+        (database, broker): [e.name for e in chosen]
+        for database in click.DATABASES
+        for broker, _, _, _, chosen in click.plan(database)
+    }
+
+    repeat = ["POST /s/<code>", "POST /s/<person>"]  # the small table has no first download
+    assert paired == {
+        ("postgresql", "none"): repeat,
+        ("postgresql", "redis"): repeat,
+        ("postgresql", "down"): [],
+        ("sqlite", "none"): repeat,
+        ("sqlite", "redis"): [],
+    }
 
 
 def test_rows_read_rate_against_the_baselines_around_and_p99_against_the_median():
@@ -229,13 +249,14 @@ def test_the_page_is_judged_against_the_fastest_download_beside_it():
 
 def test_verdicts_judge_the_counted_download_on_postgresql_only():
     measurements = []
-    for size in (1_000, 200_000):
-        for conns in (2, 4):
-            measurements += [
-                measure(BASELINE_ENDPOINT, size, conns, rps=400, p99=10),
-                measure(GET, size, conns, rps=100 if size == 1_000 else 180, p50=5, p99=60),
-                measure(BASELINE_ENDPOINT, size, conns, rps=400, p99=10),
-            ]
+    for conns in (2, 4):
+        measurements += [
+            measure(BASELINE_ENDPOINT, 200_000, conns, rps=400, p99=10),
+            measure(GET, 200_000, conns, rps=180, p50=5, p99=60),
+            measure(BASELINE_ENDPOINT, 200_000, conns, rps=400, p99=10),
+            measure(GET, 1_000, conns, rps=100, p50=5, p99=60),
+            measure(BASELINE_ENDPOINT, 200_000, conns, rps=400, p99=10),
+        ]
     small, large = report.rows(measurements, 1_000), report.rows(measurements, 200_000)
 
     lines = report.verdicts(large, report.growth(small, large), (1_000, 200_000))
@@ -244,6 +265,33 @@ def test_verdicts_judge_the_counted_download_on_postgresql_only():
     assert "req/s 0.45 of baseline" in lines[0]
     assert "p99 6.00x baseline p99" in lines[3]
     assert "1.00x p50 at 1,000" in lines[4]
+
+
+def test_the_small_tables_run_is_read_against_the_baselines_around_it_and_paired_by_set_up():
+    measurements = [
+        measure(BASELINE_ENDPOINT, 200_000, rps=400, p50=1),
+        measure(GET, 200_000, rps=160, p50=6),
+        measure(BASELINE_ENDPOINT, 200_000, rps=200, p50=1),
+        measure(GET, 1_000, rps=100, p50=5),
+        measure(BASELINE_ENDPOINT, 200_000, rps=300, p50=1),
+    ]
+    other = [  # another set-up: its large run must not be read against this small run
+        measure(BASELINE_ENDPOINT, 200_000, rps=400),
+        measure(GET, 200_000, p50=50),
+        measure(BASELINE_ENDPOINT, 200_000, rps=400),
+    ]
+    other = [dataclasses.replace(m, broker="none") for m in other]
+
+    small = report.rows(measurements + other, 1_000)
+    large = report.rows(measurements + other, 200_000)
+    (pair,) = report.growth(small, large)
+
+    assert [row.endpoint.name for row in small] == ["baseline", "POST /s/<code>"]
+    assert small[1].rps_ratio == pytest.approx(100 / 250)  # the two baseline runs around it
+    assert large[1].rps_ratio == pytest.approx(160 / 300)
+    assert (pair.small.p50_ms, pair.large.p50_ms) == (5, 6)
+    assert pair.ratio == pytest.approx(1.2)
+    assert report.baseline_drift(measurements) == (0.5, 1.5)
 
 
 def test_fill_keeps_each_shares_count_the_sum_of_its_peoples_and_general_links():
