@@ -62,14 +62,15 @@ def growth_table(pairs: list[Growth], sizes: tuple[int, int]) -> str:
     small, large = (f"{size:,}" for size in sizes)
     head = (
         f"{'database':<11}{'broker':<7}{'conns':>5}  {'endpoint':<19}{'p50 @' + small:>12}"
-        f"{'p50 @' + large:>14}{'ratio':>7}"
+        f"{'p50 @' + large:>14}{'ratio':>7}{'÷base':>7}"
     )
     lines = [head, "-" * len(head)]
     for pair in pairs:
         row = pair.large
         lines.append(
             f"{row.database:<11}{row.broker:<7}{row.connections:>5}  {row.endpoint.name:<19}"
-            f"{pair.small.p50_ms:>9.1f} ms{row.p50_ms:>11.1f} ms{pair.ratio:>7.2f}"
+            f"{pair.small.p50_ms:>9.2f} ms{row.p50_ms:>11.2f} ms{pair.ratio:>7.2f}"
+            f"{pair.relative:>7.2f}"
         )
     return "\n".join(lines)
 
@@ -98,7 +99,8 @@ def results(measurements: list[Measurement], sizes: tuple[int, int], footer: str
             "",
             f"p50 at {large:,} shares over p50 at {small:,}: the same download in the same"
             f" set-up, the run on {small:,} shares (a second server on a database of its own)"
-            f" right after the run on {large:,}",
+            f" right after the run on {large:,}; ÷base: each p50 first divided by the p50 of"
+            " the baseline runs around it (the target's)",
             growth_table(pairs, sizes),
             "",
             *verdicts(large_rows, pairs, sizes),

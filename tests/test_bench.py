@@ -269,11 +269,11 @@ def test_verdicts_judge_the_counted_download_on_postgresql_only():
 
 def test_the_small_tables_run_is_read_against_the_baselines_around_it_and_paired_by_set_up():
     measurements = [
-        measure(BASELINE_ENDPOINT, 200_000, rps=400, p50=1),
+        measure(BASELINE_ENDPOINT, 200_000, rps=400, p50=1.0),
         measure(GET, 200_000, rps=160, p50=6),
-        measure(BASELINE_ENDPOINT, 200_000, rps=200, p50=1),
+        measure(BASELINE_ENDPOINT, 200_000, rps=200, p50=1.4),  # the machine slowed down
         measure(GET, 1_000, rps=100, p50=5),
-        measure(BASELINE_ENDPOINT, 200_000, rps=300, p50=1),
+        measure(BASELINE_ENDPOINT, 200_000, rps=300, p50=0.6),
     ]
     other = [  # another set-up: its large run must not be read against this small run
         measure(BASELINE_ENDPOINT, 200_000, rps=400),
@@ -290,7 +290,14 @@ def test_the_small_tables_run_is_read_against_the_baselines_around_it_and_paired
     assert small[1].rps_ratio == pytest.approx(100 / 250)  # the two baseline runs around it
     assert large[1].rps_ratio == pytest.approx(160 / 300)
     assert (pair.small.p50_ms, pair.large.p50_ms) == (5, 6)
-    assert pair.ratio == pytest.approx(1.2)
+    assert pair.ratio == pytest.approx(1.2)  # as measured
+    # Each over the p50 of its own baseline runs: 6 / 1.2 against 5 / 1.0.
+    assert pair.relative == pytest.approx(1.0)
+    (verdict,) = [
+        line for line in report.verdicts(large, [pair], (1_000, 200_000)) if "p50" in line
+    ]
+    assert verdict.startswith("PASS")
+    assert "1.00x p50 at 1,000, each over its baselines' (1.20x as measured" in verdict
     assert report.baseline_drift(measurements) == (0.5, 1.5)
 
 
