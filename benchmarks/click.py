@@ -12,11 +12,13 @@ docs/performance.md explains the output. The exit status is 0 whatever the verdi
 say, 1 when requests failed or were miscounted (the numbers are then not valid), 2 when the
 bench could not run.
 
-Environment: BENCH_SECONDS (per run, default 5), BENCH_POSTGRES_URL (a server URL whose
+Environment: BENCH_SECONDS (per run, default 3), BENCH_ROUNDS (runs of each endpoint in
+each set-up, one a round, default 2), BENCH_POSTGRES_URL (a server URL whose
 user may create databases), BENCH_REDIS_URL (a Redis db of the bench's own: it is flushed).
 """
 
 import contextlib
+import itertools
 import os
 import platform
 import shutil
@@ -45,6 +47,7 @@ from benchmarks.endpoints import (
 )
 from benchmarks.fill import BUCKET, KEY
 from benchmarks.measure import (
+    ROUNDS,
     SECONDS,
     STARTED,
     Run,
@@ -232,7 +235,7 @@ def run_database(database, work, s3, measurements, problems) -> None:
                                 WARMUP_SECONDS,
                             )
                 counts = {size: settled_counts(server, s3) for size, server in servers.items()}
-                for conns in connections:
+                for conns, _ in itertools.product(connections, range(ROUNDS)):
                     for endpoint, size in alternated(chosen, paired):
                         where = (database, size, broker, conns)
                         run = Run(servers[size], s3, where, endpoint)
@@ -276,11 +279,11 @@ def describe() -> str:
             f" {os.getloadavg()[0]:.1f} at the start",
             f"server     gunicorn {version('gunicorn')}, 2 sync workers, DEBUG off, 127.0.0.1",
             f"load       {wrk_version}, 2 threads, {' and '.join(map(str, CONNECTIONS))}"
-            f" connections, {SECONDS} s per run, codes picked at random from the whole table;"
-            " HEAD by benchmarks/headload.py (a thread per connection), which also sends its"
-            " baseline",
-            f"databases  PostgreSQL {services.postgres_version(POSTGRES_SERVER)} (a scratch"
-            " database, dropped afterwards); SQLite (a temp file, WAL)",
+            f" connections, {ROUNDS} rounds of {SECONDS} s runs, codes picked at random from"
+            " the whole table; HEAD by benchmarks/headload.py (a thread per connection),"
+            " which also sends its baseline",
+            f"databases  PostgreSQL {services.postgres_version(POSTGRES_SERVER)} (scratch"
+            " databases, dropped afterwards); SQLite (temp files, WAL)",
             f"S3         URLs presigned in the process; {serverenv.object_check()}",
             "email      broker none: Celery eager, the owner's email sent by the worker's mail"
             " thread after the answer (console backend, to /dev/null; a 1st run's req/s counts"

@@ -69,36 +69,38 @@ class Row:
 
 
 def rows(measurements: list[Measurement], size: int) -> list[Row]:
-    """Table rows at one table size, in the order measured. Each load generator's baseline
-    row (all its runs in the group) comes before the first row it is the yardstick of."""
+    """Table rows at one table size, in the order first measured: an endpoint's runs (one
+    a round) make one row, each read against the baseline runs around it. Each load
+    generator's baseline row (all its runs in the group) comes before the first row it is
+    the yardstick of."""
     table = []
     for group in _groups(measurements).values():
-        if not any(m.size == size and m.endpoint.role != BASELINE for m in group):
-            continue  # this set-up measured nothing at this size
         bases: dict[str, list[Measurement]] = defaultdict(list)
-        for m in group:
+        targets: dict[str, list[int]] = defaultdict(list)  # endpoint name: its runs' indexes
+        for i, m in enumerate(group):
             if m.endpoint.role == BASELINE:
                 bases[m.endpoint.tool].append(m)
+            elif m.size == size:
+                targets[m.endpoint.name].append(i)
         shown = set()
-        for i, m in enumerate(group):
-            if m.size != size and m.endpoint.role != BASELINE:
-                continue
-            tool = m.endpoint.tool
+        for indexes in targets.values():
+            endpoint = group[indexes[0]].endpoint
+            tool = endpoint.tool
             if not bases[tool]:
-                raise ValueError(f"{m.endpoint.name}: no baseline run of {tool} in its group")
+                raise ValueError(f"{endpoint.name}: no baseline run of {tool} in its group")
             if tool not in shown:
                 shown.add(tool)
                 runs = bases[tool]
                 table.append(_row(runs[0].endpoint, runs, runs, runs))
-            if m.endpoint.role != BASELINE:
-                table.append(_row(m.endpoint, [m], _around(group, i) or bases[tool], bases[tool]))
+            around = [b for i in indexes for b in _around(group, i)] or bases[tool]
+            table.append(_row(endpoint, [group[i] for i in indexes], around, bases[tool]))
     return table
 
 
 def _groups(measurements: list[Measurement]) -> dict[tuple, list[Measurement]]:
     """The runs of each set-up (database, broker, connections) in the order measured: its
-    baseline runs and its targets at either table size, the small table's run of a
-    download right after the large table's, between the same baseline runs."""
+    baseline runs and its targets at either table size, round after round, the small
+    table's run of a download right after the large table's, between baseline runs."""
     groups: dict[tuple, list[Measurement]] = defaultdict(list)
     for m in measurements:
         groups[(m.database, m.broker, m.connections)].append(m)
@@ -124,7 +126,8 @@ def _row(
     group_base: list[Measurement],
 ) -> Row:
     """Requests/s against the baseline runs around; latency against the group's median
-    baseline, since one stall of a shared machine can set a short run's p99."""
+    baseline, since one stall of a shared machine can set a short run's p99. A target's
+    p50 and p99 are the means of its runs' (one a round)."""
     first = runs[0]
     latency = median if endpoint.role == BASELINE else mean
     clicks = sum(m.clicks for m in runs)

@@ -182,6 +182,34 @@ def test_rows_read_rate_against_the_baselines_around_and_p99_against_the_median(
     assert report.baseline_drift(group) == (0.5, 1.0)
 
 
+def test_an_endpoints_rounds_make_one_row_read_against_the_baselines_around_each():
+    rounds = [
+        measure(BASELINE_ENDPOINT, rps=400, p50=1, p99=10),
+        measure(GET, rps=200, p50=4, p99=20, clicks=1000),
+        measure(BASELINE_ENDPOINT, rps=400, p50=1, p99=10),
+        measure(OTHER, rps=300),
+        measure(BASELINE_ENDPOINT, rps=200, p50=1, p99=30),  # the machine slowed down
+        measure(GET, rps=100, p50=8, p99=40, clicks=500),
+        measure(BASELINE_ENDPOINT, rps=200, p50=1, p99=30),
+        measure(OTHER, rps=100),
+        measure(BASELINE_ENDPOINT, rps=200, p50=1, p99=30),
+    ]
+
+    base, get, other = report.rows(rounds, 200_000)
+
+    assert [row.endpoint.name for row in (base, get, other)] == [
+        "baseline",
+        "POST /s/<code>",
+        "GET /s/<code>",
+    ]
+    assert (get.rps, get.base_rps) == (150, 300)  # 200 and 100; 400, 400, 200 and 200
+    assert get.rps_ratio == pytest.approx(0.5)
+    assert (get.p50_ms, get.p99_ms) == (6, 30)  # the means of its runs'
+    assert get.p99_ratio == pytest.approx(30 / 30)  # over the group's median baseline p99
+    assert other.rps_ratio == pytest.approx(200 / 250)
+    assert report.baseline_drift(rounds) == (0.5, 1.0)
+
+
 def test_a_head_row_is_read_against_the_baseline_headload_sent():
     head = next(e for e in ENDPOINTS if e.name == "HEAD /s/<code>")
     head_base = endpoints.baseline_of(head)
