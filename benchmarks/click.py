@@ -4,10 +4,10 @@ gunicorn with 2 sync workers and DEBUG off on a free loopback port, on PostgreSQ
 (scratch databases, dropped afterwards) and on SQLite (temp files); Celery eager (no
 broker) and Redis as the broker; a database of 200,000 shares and, for p50 against table
 size, one of 1,000 beside it, a tenth of them sent to two people each, surveyed for
-presence as the periodic job does. wrk (headload for HEAD, which wrk
-cannot read) sends each request of benchmarks.endpoints with codes picked at random from
-the whole table, and each endpoint is read against baseline runs of the same app and
-middleware, sent by the same load generator, just before and after it.
+presence as the periodic job does. wrk (headload for HEAD, which wrk cannot read) sends
+each request of benchmarks.endpoints with codes picked at random from the whole table, in
+rounds, and each run is read against baseline runs of the same app and middleware, sent
+by the same load generator, just before and after it.
 docs/performance.md explains the output. The exit status is 0 whatever the verdicts
 say, 1 when requests failed or were miscounted (the numbers are then not valid), 2 when the
 bench could not run.
@@ -148,7 +148,8 @@ def plan(database: str) -> list[tuple[str, str | None, tuple[int, ...], list, li
     """(broker, its URL, connections, endpoints, those also measured on the small table)
     for one database.
 
-    What each set-up can change, so the run stays bounded (about 10 minutes at 5 s a run):
+    What each set-up can change, so the run stays bounded (about 14 minutes at two rounds
+    of 3-second runs):
     - the large table measures every endpoint without a broker, and with Redis on the
       database the targets are judged on (PostgreSQL); on SQLite, Redis only for the
       requests that publish (the rest never touch the broker);
@@ -210,24 +211,8 @@ def run_database(database, work, s3, measurements, problems) -> None:
         for broker, broker_url, connections, chosen, paired in plan(database):
             chosen = [e for e in chosen if e.pool is None or large.pools[e.name]]
             paired = [e for e in paired if e in chosen and small.pools[e.name]]
-            with contextlib.ExitStack() as running:
-                servers = {}
-                for table, measured in ((large, chosen), (small, paired)):
-                    if not measured:
-                        continue
-                    env = serverenv.server_env(table.url, broker_url, s3, work)
-                    log = work / f"gunicorn-{table.size}.log"
-                    servers[table.size] = running.enter_context(services.Gunicorn(env, log))
-                    smoke(servers[table.size], measured, table.requests, s3)
-                    for endpoint in measured:  # both workers: connections, templates, S3 client
-                        if endpoint.role in (DOWNLOAD, PAGE):
-                            run_load(
-                                servers[table.size],
-                                endpoint,
-                                table.requests,
-                                max(CONNECTIONS),
-                                WARMUP_SECONDS,
-                            )
+            measured = [(large, chosen), (small, paired)]
+            with servers_started(measured, broker_url, s3, work) as servers:
                 counts = {size: settled_counts(server, s3) for size, server in servers.items()}
                 for conns, _ in itertools.product(connections, range(ROUNDS)):
                     surveyed = survey_when_due(database, tables.values(), s3, work, surveyed)
@@ -240,6 +225,27 @@ def run_database(database, work, s3, measurements, problems) -> None:
                             tables[size].requests, before, problems
                         )
                         measurements.append(measurement)
+
+
+@contextlib.contextmanager
+def servers_started(
+    measured: list[tuple[Table, list[Endpoint]]], broker_url: str | None, s3, work: Path
+) -> Iterator[dict[int, services.Gunicorn]]:
+    """A server on each table that has endpoints to measure, by table size, each checked
+    with one request of each endpoint and warmed up; all stopped on the way out."""
+    with contextlib.ExitStack() as running:
+        servers = {}
+        for table, chosen in measured:
+            if not chosen:
+                continue
+            env = serverenv.server_env(table.url, broker_url, s3, work)
+            log = work / f"gunicorn-{table.size}.log"
+            server = servers[table.size] = running.enter_context(services.Gunicorn(env, log))
+            smoke(server, chosen, table.requests, s3)
+            for endpoint in chosen:  # both workers: connections, templates, S3 client
+                if endpoint.role in (DOWNLOAD, PAGE):
+                    run_load(server, endpoint, table.requests, max(CONNECTIONS), WARMUP_SECONDS)
+        yield servers
 
 
 def survey_when_due(database: str, tables, s3, work: Path, last: float) -> float:

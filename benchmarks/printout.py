@@ -85,8 +85,9 @@ def results(measurements: list[Measurement], sizes: tuple[int, int], footer: str
     return "\n".join(
         [
             "",
-            f"{large:,} shares. req/s÷base: over the mean of the baseline runs just before and"
-            " after the endpoint's; p99÷base: over the median p99 of its group's baseline runs.",
+            f"{large:,} shares, each row the mean of an endpoint's runs. req/s÷base: over the"
+            " mean of the baseline runs just before and after each of them; p99÷base: over the"
+            " median p99 of its group's baseline runs.",
             table(large_rows),
             "server µs, db µs, all µs: CPU per answered request of gunicorn (its workers, every"
             " thread), of PostgreSQL (when on this host) and of the whole machine (load"

@@ -37,7 +37,8 @@ class Measurement:
 
 @dataclass(frozen=True)
 class Row:
-    """A line of the table: an endpoint against the baseline runs just before and after it."""
+    """A line of the table: an endpoint's runs against the baseline runs just before and
+    after each."""
 
     database: str
     broker: str
