@@ -28,7 +28,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -51,24 +50,22 @@ from benchmarks.measure import (
     SECONDS,
     STARTED,
     Run,
-    progress,
     run_load,
     settled_counts,
     smoke,
 )
+from benchmarks.tables import (
+    POSTGRES_SERVER,
+    SIZES,
+    Table,
+    database_url,
+    survey_when_due,
+    table_fill,
+)
 
 WARMUP_SECONDS = 1
-# The presence survey's job runs every 5 minutes; clicks trust a survey for
-# SHARELINKS_VERIFY_OBJECT_CACHE (900 s by default). Before each round, a survey older than
-# the job's interval is run again, so long runs (BENCH_SECONDS) never outlive it.
-SURVEY_INTERVAL = 300
 CONNECTIONS = (2, 4)
-# Shares in the table, and how many of those added are never downloaded (the rest were once).
-SIZES = ((1_000, 0), (200_000, 100_000))
 DATABASES = ("postgresql", "sqlite")
-POSTGRES_SERVER = os.environ.get(
-    "BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"
-)
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 UNREACHABLE = "redis://127.0.0.1:1/0"  # nothing listens there: a publish fails at once
 
@@ -116,32 +113,6 @@ def main() -> int:
         print("bench: requests failed or were miscounted: the numbers above are not valid")
         return 1
     return 0
-
-
-@contextlib.contextmanager
-def database_url(database: str, work: Path, size: int) -> Iterator[str]:
-    """A scratch database of the bench's own for one table size, removed afterwards."""
-    if database == "postgresql":
-        name = f"sharelinks_bench_{os.getpid()}_{size}"
-        with services.postgres_database(POSTGRES_SERVER, name) as url:
-            yield url
-    else:
-        path = work / f"sqlite-{size}" / "bench.sqlite3"
-        path.parent.mkdir()
-        try:
-            yield f"sqlite:///{path}"
-        finally:
-            shutil.rmtree(path.parent, ignore_errors=True)
-
-
-@dataclass(frozen=True)
-class Table:
-    """One filled database: its URL, its request files, and how many links each pool has."""
-
-    size: int
-    url: str
-    requests: Path
-    pools: dict[str, int]
 
 
 def plan(database: str) -> list[tuple[str, str | None, tuple[int, ...], list, list]]:
@@ -246,37 +217,6 @@ def servers_started(
                 if endpoint.role in (DOWNLOAD, PAGE):
                     run_load(server, endpoint, table.requests, max(CONNECTIONS), WARMUP_SECONDS)
         yield servers
-
-
-def survey_when_due(database: str, tables, s3, work: Path, last: float) -> float:
-    """Run the presence survey again on every table when the last one is older than its
-    job's interval, as production's job would have by now, so no click outlives the
-    survey it trusts (SHARELINKS_VERIFY_OBJECT_CACHE); the time of the latest survey. The
-    servers keep running: a click reads the latest survey each time."""
-    if time.monotonic() - last <= SURVEY_INTERVAL:
-        return last
-    for table in tables:
-        again = serverenv.fill(serverenv.server_env(table.url, None, s3, work), ["--survey-only"])
-        progress(f"{database}: presence survey again ({again['survey_s']} s)")
-    return time.monotonic()
-
-
-def table_fill(database: str, size: int, url: str, s3, work: Path) -> Table:
-    """Fill a database to `size` shares in the steps SIZES gives (the large table begins as
-    the small one is, so the two hold the same first 1,000 shares)."""
-    requests = work / f"requests-{size}"
-    env = serverenv.server_env(url, None, s3, work)
-    for to, fresh in SIZES:
-        if to > size:
-            break
-        summary = serverenv.fill(env, [f"--to={to}", f"--fresh={fresh}", f"--requests={requests}"])
-        progress(
-            f"{database}: {to:,} shares ({summary['added']:,} added with"
-            f" {summary['people']:,} people in {summary['fill_s']} s; migrate"
-            f" {summary['migrate_s']} s, presence survey {summary['survey_s']} s, request"
-            f" files {summary['files_s']} s)"
-        )
-    return Table(size, url, requests, summary["pools"])
 
 
 def describe() -> str:
